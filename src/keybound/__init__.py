@@ -1,0 +1,3 @@
+"""Keybound: an end-to-end encrypted messenger whose account is a hardware key."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,170 @@
+"""Shared fixtures: the virtual card on real pcscd (via vpcd), in-process cards.
+
+pcscd must be running with vsmartcard's vpcd driver (``.ci/run`` starts it).
+``KEYBOUND_VPCD_PORT`` (default 35963) names the vpcd slot pair to use and
+``KEYBOUND_VPCD_READER`` (default "Virtual PCD") its reader name, so that
+several test runs on one machine can use different vpcd readers.
+
+With ``CI=true`` a missing pcscd or vpcd fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from keybound.errors import KeyboundError
+from keybound.token import pcsc
+from keybound.token.sim import SimKind, VirtualCard, build_card
+from keybound.token.sim.inprocess import InProcessTransport
+from keybound.token.sim.presence import UserPresence
+from keybound.token.sim.vpcd import VpcdLink
+from keybound.token.worker import TokenWorker
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--real-token",
+        action="store_true",
+        default=False,
+        help="run tests against a real, blank hardware token (destructive to a blank token only)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--real-token"):
+        return
+    skip = pytest.mark.skip(reason="needs --real-token and a blank hardware token")
+    for item in items:
+        if "real_token" in item.keywords:
+            item.add_marker(skip)
+
+
+def unavailable(reason: str) -> None:
+    """Fail in CI, skip on a developer machine: never a silent skip in CI."""
+    if IN_CI:
+        pytest.fail(f"required service missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class VpcdSetup:
+    port: int
+    reader_prefix: str
+
+    def reader(self, slot: int) -> str:
+        return f"{self.reader_prefix} 00 {slot:02d}"
+
+
+@pytest.fixture(scope="session")
+def vpcd() -> VpcdSetup:
+    setup = VpcdSetup(
+        port=int(os.environ.get("KEYBOUND_VPCD_PORT", "35963")),
+        reader_prefix=os.environ.get("KEYBOUND_VPCD_READER", "Virtual PCD"),
+    )
+    try:
+        names = pcsc.list_readers()
+    except KeyboundError as exc:
+        unavailable(f"pcscd: {exc}")
+    if setup.reader(0) not in names:
+        unavailable(f"no vpcd reader {setup.reader(0)!r} in pcscd (readers: {names})")
+    return setup
+
+
+def _card_present(reader: str) -> bool:
+    try:
+        connection = pcsc.connect(reader)
+    except KeyboundError:
+        return False
+    connection.disconnect()
+    return True
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+@dataclass
+class InsertedCard:
+    """A virtual card sitting in a vpcd reader of the real pcscd."""
+
+    card: VirtualCard
+    link: VpcdLink
+    reader: str
+    state_file: Path
+
+    @property
+    def presence(self) -> UserPresence:
+        return self.card.presence
+
+    def insert(self) -> None:
+        self.link.insert()
+        assert wait_for(lambda: _card_present(self.reader)), f"card never appeared in {self.reader}"
+
+    def remove(self) -> None:
+        self.link.remove()
+        assert wait_for(lambda: not _card_present(self.reader)), "card still present after removal"
+
+
+@dataclass
+class CardFactory:
+    vpcd: VpcdSetup
+    tmp_path: Path
+    inserted: list[InsertedCard] = field(default_factory=list)
+
+    def __call__(
+        self, kind: SimKind | str = SimKind.BOTH, slot: int = 0, state_file: Path | None = None
+    ) -> InsertedCard:
+        state = state_file or self.tmp_path / f"card-slot{slot}.json"
+        card = build_card(kind, state)
+        link = VpcdLink(card, port=self.vpcd.port + slot)
+        inserted = InsertedCard(card, link, self.vpcd.reader(slot), state)
+        self.inserted.append(inserted)
+        link.start(inserted=False)
+        inserted.insert()
+        return inserted
+
+    def close(self) -> None:
+        for item in self.inserted:
+            item.link.stop()
+        for item in self.inserted:
+            wait_for(lambda item=item: not _card_present(item.reader), timeout=5)
+
+
+@pytest.fixture
+def virtual_card(vpcd: VpcdSetup, tmp_path: Path) -> Iterator[CardFactory]:
+    """Factory: ``virtual_card("openpgp", slot=0)`` inserts a fresh card into a vpcd slot."""
+    factory = CardFactory(vpcd, tmp_path)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def inprocess_card(tmp_path: Path) -> Callable[..., tuple[VirtualCard, InProcessTransport]]:
+    """Factory for a virtual card called directly, without pcscd."""
+
+    def make(kind: SimKind | str = SimKind.BOTH) -> tuple[VirtualCard, InProcessTransport]:
+        card = build_card(kind, tmp_path / f"inproc-{kind}.json")
+        return card, InProcessTransport(card)
+
+    return make
+
+
+@pytest.fixture
+def token_worker() -> Iterator[TokenWorker]:
+    """The dedicated token thread; backends refuse calls from any other thread."""
+    worker = TokenWorker()
+    yield worker
+    worker.stop()
