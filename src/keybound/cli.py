@@ -1,0 +1,86 @@
+"""Entry points: ``keybound`` (subcommands; the GUI later) and ``keybound-relay``.
+
+Errors meant for people are printed as one line; anything else is a bug and
+is reported as such, with the traceback only when ``KEYBOUND_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import UserFacingError
+from .paths import ENV_HOME, profile_dir
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .commands import demo, simulate, token
+
+    parser = argparse.ArgumentParser(
+        prog="keybound",
+        description="End-to-end encrypted messenger whose account is a hardware key.",
+    )
+    parser.add_argument("--version", action="version", version=f"keybound {__version__}")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help=f"profile directory (default: ${ENV_HOME}, else the per-user data directory)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    simulate.add_parser(token.add_parser(sub))
+    demo.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    try:
+        return _dispatch(parser, args)
+    except UserFacingError as exc:
+        print(f"keybound: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("keybound: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so, without a traceback unless asked
+        if os.environ.get("KEYBOUND_DEBUG") == "1":
+            traceback.print_exc()
+        print(
+            f"keybound: internal error ({type(exc).__name__}). "
+            "Run again with KEYBOUND_DEBUG=1 for details and report it.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .commands import demo, simulate, token
+
+    if args.command == "token":
+        if args.token_command == "simulate":
+            return simulate.run(args)
+        return token.run(args, profile_dir(args.profile))
+    if args.command == "demo":
+        return demo.run(args)
+    parser.print_help()
+    return 0
+
+
+def relay_main(argv: Sequence[str] | None = None) -> int:
+    """``keybound-relay``: the name is fixed; the server arrives with the relay issue."""
+    parser = argparse.ArgumentParser(prog="keybound-relay")
+    parser.parse_args(argv)
+    print("keybound-relay: the relay server is not built yet.", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
