@@ -37,7 +37,7 @@ def _hid_paths() -> set[str]:
     try:
         from fido2.hid import list_descriptors
 
-        return {str(d.path) for d in list_descriptors()}
+        return {str(d.path) for d in list_descriptors()}  # type: ignore[no-untyped-call]
     except Exception:  # no hidraw on this system: nothing to watch
         return set()
 
