@@ -79,12 +79,9 @@ def vpcd() -> VpcdSetup:
 
 
 def _card_present(reader: str) -> bool:
-    try:
-        connection = pcsc.connect(reader)
-    except KeyboundError:
-        return False
-    connection.disconnect()
-    return True
+    # SCardGetStatusChange, not a connection: disconnecting could reset the card
+    # under an operation that a test has in flight.
+    return pcsc.card_present(reader)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.02) -> bool:
@@ -128,9 +125,12 @@ class CardFactory:
         self, kind: SimKind | str = SimKind.BOTH, slot: int = 0, state_file: Path | None = None
     ) -> InsertedCard:
         state = state_file or self.tmp_path / f"card-slot{slot}.json"
+        reader = self.vpcd.reader(slot)
+        # a card just stopped in this slot may still look present for one pcscd poll
+        assert wait_for(lambda: not _card_present(reader), timeout=5), f"{reader} is occupied"
         card = build_card(kind, state)
         link = VpcdLink(card, port=self.vpcd.port + slot)
-        inserted = InsertedCard(card, link, self.vpcd.reader(slot), state)
+        inserted = InsertedCard(card, link, reader, state)
         self.inserted.append(inserted)
         link.start(inserted=False)
         inserted.insert()

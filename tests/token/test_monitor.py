@@ -55,8 +55,8 @@ def test_a_failing_listener_does_not_stop_the_monitor(virtual_card: CardFactory)
     card = virtual_card("openpgp", slot=1)
     monitor = TokenMonitor(listener, watch_hid=False).start()
     try:
-        card.link.remove()
-        card.link.insert()
+        card.remove()  # waits until pcscd has seen the card go
+        card.insert()
         deadline = time.monotonic() + 3
         while len([e for e in seen if e.reader == card.reader]) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import TokenRemoved, UserFacingError, WrongPin
-from ..token.base import EnrollOptions, PinKind, Token, TokenKind
+from ..token.base import EnrollOptions, PinKind, Token, TokenKind, TokenRef
 from ..token.discovery import list_tokens, open_token, select
 from ..token.monitor import PresenceEvent, TokenMonitor
 from ..token.pcsc import list_readers
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             link.start()
             if not seen.wait(5):
                 raise UserFacingError("pcscd did not see the virtual card. Is vsmartcard-vpcd set up?")
-            refs = _wait_for_tokens()
+            refs = worker.call(_wait_for_tokens)
             for ref in refs:
                 print(f"  found {ref.kind:<8} {ref.label} in {ref.reader}", file=out)
             reader = events[-1][1].reader
@@ -97,13 +97,14 @@ def list_tokens_on(reader: str) -> None:
     PcscTransport(reader).transmit(bytes.fromhex("00a4040006d27600012401"))
 
 
-def _wait_for_tokens(timeout: float = 5.0) -> list[object]:
+def _wait_for_tokens(timeout: float = 5.0) -> list[TokenRef]:
+    """Both applets of the new card (pcscd may need a poll to settle)."""
     deadline = time.monotonic() + timeout
     refs = list_tokens()
     while len(refs) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
         refs = list_tokens()
-    return list(refs)
+    return refs
 
 
 def _show_token(worker: TokenWorker, token: Token, kind: TokenKind, out: TextIO) -> None:

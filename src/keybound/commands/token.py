@@ -12,7 +12,7 @@ from typing import TextIO
 
 from ..errors import NoKeysOnToken, PinRequired, UserFacingError
 from ..pins import CliPrompter, FdPins, PinSource, TerminalPins
-from ..token.base import EnrollOptions, PinKind, Token, TokenInfo, TokenKind, TokenRef
+from ..token.base import EnrollOptions, PinKind, Token, TokenInfo, TokenKind
 from ..token.discovery import list_tokens, open_token, select
 from ..token.registry import CredentialRegistry
 from ..token.verify import verify
@@ -89,11 +89,6 @@ def _pins(args: argparse.Namespace) -> PinSource:
     return FdPins(args.pin_fd) if args.pin_fd is not None else TerminalPins()
 
 
-def _choose(args: argparse.Namespace) -> TokenRef:
-    kind = TokenKind(args.kind) if args.kind else None
-    return select(list_tokens(), kind=kind, serial=args.serial, reader=args.reader)
-
-
 def _print_info(info: TokenInfo, out: TextIO) -> None:
     ref = info.ref
     tries = "unknown" if info.pin_retries is None else str(info.pin_retries)
@@ -116,33 +111,38 @@ def _print_info(info: TokenInfo, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace, profile: Path, out: TextIO = sys.stdout) -> int:
+    worker = TokenWorker()
+    try:
+        return _run(worker, args, profile, out)
+    finally:
+        worker.stop()
+
+
+def _run(worker: TokenWorker, args: argparse.Namespace, profile: Path, out: TextIO) -> int:
     command = args.token_command
+    refs = worker.call(list_tokens)
     if command == "list":
-        refs = list_tokens()
         if not refs:
             print("No security key or smartcard found.", file=out)
         for ref in refs:
             print(f"{ref.kind:<8} {ref.serial or '-':<16} {ref.reader}  {ref.label}", file=out)
         return 0
+    kind = TokenKind(args.kind) if args.kind else None
+    ref = select(refs, kind=kind, serial=args.serial, reader=args.reader)
     registry = CredentialRegistry(profile)
-    ref = _choose(args)
     pins = _pins(args) if command != "info" else TerminalPins()
-    worker = TokenWorker()
+    token = worker.call(open_token, ref, CliPrompter(pins), registry.credentials())
     try:
-        token = worker.call(open_token, ref, CliPrompter(pins), registry.credentials())
-        try:
-            if command == "info":
-                _print_info(worker.call(token.info), out)
-            elif command == "init":
-                _init(worker, token, args, pins, registry, out)
-            elif command == "change-pin":
-                _change_pin(worker, token, args, pins, out)
-            elif command == "selftest":
-                _selftest(worker, token, out)
-        finally:
-            worker.call(token.close)
+        if command == "info":
+            _print_info(worker.call(token.info), out)
+        elif command == "init":
+            _init(worker, token, args, pins, registry, out)
+        elif command == "change-pin":
+            _change_pin(worker, token, args, pins, out)
+        elif command == "selftest":
+            _selftest(worker, token, out)
     finally:
-        worker.stop()
+        worker.call(token.close)
     return 0
 
 

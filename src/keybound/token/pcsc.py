@@ -6,8 +6,10 @@ a vanished card is ``TokenRemoved``, a missing pcscd is ``PcscUnavailable``.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from smartcard import scard
 from smartcard.CardConnection import CardConnection
 from smartcard.Exceptions import CardConnectionException, NoCardException
 from smartcard.pcsc.PCSCExceptions import EstablishContextException, ListReadersException
@@ -22,6 +24,10 @@ from smartcard.scard import (
 from smartcard.System import readers as _readers
 
 from ..errors import PcscUnavailable, TokenCommunicationError, TokenNotFound, TokenRemoved
+
+# Right after a card is pulled, pcscd first fails a transmit with "transaction
+# failed" and reports the removal only a few hundred milliseconds later.
+REMOVAL_SETTLE_SECONDS = 1.5
 
 _REMOVED = {SCARD_W_REMOVED_CARD, SCARD_E_NO_SMARTCARD, SCARD_E_READER_UNAVAILABLE}
 _NO_SERVICE = {SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED}
@@ -61,6 +67,23 @@ def list_readers() -> list[str]:
         raise PcscUnavailable() from None
 
 
+def card_present(reader: str) -> bool:
+    """Whether pcscd sees a card in ``reader``, without connecting to it."""
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hresult != scard.SCARD_S_SUCCESS:
+        raise PcscUnavailable()
+    try:
+        hresult, states = scard.SCardGetStatusChange(
+            context, 0, [(reader, scard.SCARD_STATE_UNAWARE)]
+        )
+        if hresult != scard.SCARD_S_SUCCESS:
+            return False
+        _name, state, _atr = states[0]
+        return bool(state & scard.SCARD_STATE_PRESENT) and not state & scard.SCARD_STATE_MUTE
+    finally:
+        scard.SCardReleaseContext(context)
+
+
 def connect(reader: str) -> Any:
     """An open pyscard connection (T=1 preferred) to the card in ``reader``."""
     matches = [r for r in _readers() if str(r) == reader]
@@ -97,8 +120,24 @@ class PcscTransport:
         try:
             data, sw1, sw2 = self._connection.transmit(list(apdu))
         except CardConnectionException as exc:
-            raise translate(exc) from None
+            error = translate(exc)
+            if not isinstance(error, TokenRemoved) and self._card_gone():
+                error = TokenRemoved()
+            raise error from None
         return bytes(data) + bytes((sw1, sw2))
+
+    def _card_gone(self) -> bool:
+        """Was that failure a pulled card? Ask the reader until pcscd has settled."""
+        deadline = time.monotonic() + REMOVAL_SETTLE_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                self._connection.getATR()
+            except CardConnectionException as exc:
+                return isinstance(translate(exc), TokenRemoved)
+            if not card_present(self._reader):
+                return True
+            time.sleep(0.05)
+        return False
 
     def close(self) -> None:
         try:

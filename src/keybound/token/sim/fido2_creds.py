@@ -71,11 +71,15 @@ def _p256(private: bytes) -> ec.EllipticCurvePrivateKey:
     return ec.derive_private_key(int.from_bytes(private, "big"), ec.SECP256R1())
 
 
-def new_credential(master: bytes, rp_id_hash: bytes, alg: int, cred_protect: int, hmac_secret: bool) -> Credential:
+def new_credential(
+    master: bytes, rp_id_hash: bytes, alg: int, cred_protect: int, hmac_secret: bool
+) -> Credential:
     """Generate a key pair and its wrapped ID."""
     if alg == ALG_EDDSA:
         private = ed25519.Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
         )
     else:
         scalar = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value

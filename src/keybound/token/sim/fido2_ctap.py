@@ -63,7 +63,11 @@ def ok(payload: Mapping[Any, Any] | None = None) -> bytes:
 
 
 def _auth_data(
-    rp_id_hash: bytes, flags: int, counter: int, attested: bytes = b"", extensions: dict[str, Any] | None = None
+    rp_id_hash: bytes,
+    flags: int,
+    counter: int,
+    attested: bytes = b"",
+    extensions: dict[str, Any] | None = None,
 ) -> bytes:
     data = rp_id_hash + bytes((flags,)) + counter.to_bytes(4, "big") + attested
     if extensions:
@@ -181,7 +185,12 @@ class Authenticator:
     # --- shared checks -------------------------------------------------------------
 
     def _pin_uv(
-        self, param: Any, protocol_version: Any, client_data_hash: bytes, permission: int, rp_id: str
+        self,
+        param: Any,
+        protocol_version: Any,
+        client_data_hash: bytes,
+        permission: int,
+        rp_id: str,
     ) -> Reply | bool:
         """pinUvAuthParam handling common to MC and GA; True when the request is UV'd.
 
@@ -212,11 +221,19 @@ class Authenticator:
         client_data_hash, rp, user, cred_params = (params.get(k) for k in (1, 2, 3, 4))
         if client_data_hash is None or rp is None or user is None or cred_params is None:
             raise CtapFailure(ERR.MISSING_PARAMETER)
-        if not (isinstance(client_data_hash, bytes) and isinstance(rp, Mapping) and isinstance(user, Mapping)):
+        if not (
+            isinstance(client_data_hash, bytes)
+            and isinstance(rp, Mapping)
+            and isinstance(user, Mapping)
+        ):
             raise CtapFailure(ERR.CBOR_UNEXPECTED_TYPE)
         rp_id, user_id = rp.get("id"), user.get("id")
         if not isinstance(rp_id, str) or not isinstance(user_id, bytes):
-            raise CtapFailure(ERR.MISSING_PARAMETER if rp_id is None or user_id is None else ERR.CBOR_UNEXPECTED_TYPE)
+            raise CtapFailure(
+                ERR.MISSING_PARAMETER
+                if rp_id is None or user_id is None
+                else ERR.CBOR_UNEXPECTED_TYPE
+            )
         uv = self._pin_uv(params.get(8), params.get(9), client_data_hash, PERM_MC, rp_id)
         if isinstance(uv, NeedsPresence):
             return uv
@@ -264,7 +281,9 @@ class Authenticator:
 
     def _store_resident(self, credential: Credential, rp_id: str, user: dict[str, Any]) -> None:
         """Keep one resident credential per (RP, user id), newest last."""
-        self.resident = [r for r in self.resident if not (r["rp_id"] == rp_id and _user(r)["id"] == user["id"])]
+        self.resident = [
+            r for r in self.resident if not (r["rp_id"] == rp_id and _user(r)["id"] == user["id"])
+        ]
         self.resident.append(
             {"id": credential.credential_id.hex(), "rp_id": rp_id, "user": cbor.encode(user).hex()}
         )
@@ -314,7 +333,9 @@ class Authenticator:
 
         hmac_input = extensions.get("hmac-secret")
 
-        def assertion(credential: Credential, user: dict[str, Any] | None, count: int | None) -> bytes:
+        def assertion(
+            credential: Credential, user: dict[str, Any] | None, count: int | None
+        ) -> bytes:
             flags = (FLAG_UP if up else 0) | (FLAG_UV if uv else 0)
             ext_out: dict[str, Any] = {}
             if hmac_input is not None:
@@ -382,7 +403,8 @@ class Authenticator:
         if cred_random is None:
             return None  # made without hmac-secret: no output, as the spec says
         output = b"".join(
-            hmac.new(cred_random, salts[i : i + 32], hashlib.sha256).digest() for i in range(0, len(salts), 32)
+            hmac.new(cred_random, salts[i : i + 32], hashlib.sha256).digest()
+            for i in range(0, len(salts), 32)
         )
         return protocol.encrypt(shared, output)
 

@@ -197,7 +197,12 @@ class ClientPin:
     # --- pinUvAuthParam checks (used by makeCredential / getAssertion) ---------------
 
     def check_param(
-        self, protocol: PinProtocol, client_data_hash: bytes, param: bytes, permission: int, rp_id: str
+        self,
+        protocol: PinProtocol,
+        client_data_hash: bytes,
+        param: bytes,
+        permission: int,
+        rp_id: str,
     ) -> None:
         """Verify pinUvAuthParam over clientDataHash and the token's permission for rp_id."""
         token = self.token
@@ -264,11 +269,14 @@ class ClientPin:
         self._store_new_pin(protocol, shared, new_pin_enc)
         self.token = PinUvAuthToken(os.urandom(32))
 
-    def _get_token(self, protocol: PinProtocol, sub: int, params: Mapping[int, Any]) -> dict[int, Any]:
+    def _get_token(
+        self, protocol: PinProtocol, sub: int, params: Mapping[int, Any]
+    ) -> dict[int, Any]:
         key_agreement, pin_hash_enc = params.get(3), params.get(6)
         if key_agreement is None or pin_hash_enc is None:
             raise CtapFailure(ERR.MISSING_PARAMETER)
-        permissions, rp_id = PERM_MC | PERM_GA, None  # legacy getPinToken: mc + ga
+        permissions: Any = PERM_MC | PERM_GA  # legacy getPinToken: mc + ga
+        rp_id: Any = None
         if sub == SUB_GET_TOKEN_USING_PIN_WITH_PERMISSIONS:
             permissions, rp_id = params.get(9), params.get(10)
             if permissions is None:
@@ -317,7 +325,7 @@ class ClientPin:
 
     def _store_new_pin(self, protocol: PinProtocol, shared: bytes, new_pin_enc: Any) -> None:
         padded = protocol.decrypt(shared, _bytes(new_pin_enc))
-        if len(padded) < 64:
+        if len(padded) != 64:  # §6.5.5.5: paddedPin is exactly 64 bytes
             raise CtapFailure(ERR.INVALID_PARAMETER)
         pin = padded.rstrip(b"\0")
         try:
