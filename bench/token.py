@@ -59,7 +59,9 @@ def enroll(worker: TokenWorker, token: Token, openpgp: bool) -> None:
     worker.call(token.enroll, options)
 
 
-def measure_token(worker: TokenWorker, token: Token, openpgp: bool, rounds: int) -> dict[str, list[float]]:
+def measure_token(
+    worker: TokenWorker, token: Token, openpgp: bool, rounds: int
+) -> dict[str, list[float]]:
     enroll(worker, token, openpgp)
     message = secrets.token_bytes(64)
     salt = secrets.token_bytes(32)
@@ -72,8 +74,12 @@ def measure_token(worker: TokenWorker, token: Token, openpgp: bool, rounds: int)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "token.json")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("KEYBOUND_VPCD_PORT", "35963")))
+    parser.add_argument(
+        "--json", type=Path, default=Path(__file__).parent / "results" / "token.json"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("KEYBOUND_VPCD_PORT", "35963"))
+    )
     parser.add_argument("--reader", default=os.environ.get("KEYBOUND_VPCD_READER", "Virtual PCD"))
     args = parser.parse_args()
 
@@ -89,7 +95,9 @@ def main() -> int:
             deadline = time.monotonic() + 10
             while reader not in pcsc.list_readers() or not _present(reader):
                 if time.monotonic() > deadline:
-                    print(f"bench: no card appeared in {reader!r}; is pcscd running?", file=sys.stderr)
+                    print(
+                        f"bench: no card appeared in {reader!r}; is pcscd running?", file=sys.stderr
+                    )
                     return 1
                 time.sleep(0.05)
             transport = pcsc.PcscTransport(reader)
@@ -125,17 +133,31 @@ def main() -> int:
         median = statistics.median(samples)
         p90 = statistics.quantiles(samples, n=10)[-1] if len(samples) >= 10 else max(samples)
         ratio = median / floor
-        rows.append({"operation": name, "median_s": median, "p90_s": p90, "ratio_to_floor": ratio,
-                     "samples": len(samples)})
-        print(f"{name:<34} {median * 1000:>10.3f} {p90 * 1000:>8.3f} {ratio:>8.1f} {len(samples):>5}")
+        rows.append(
+            {
+                "operation": name,
+                "median_s": median,
+                "p90_s": p90,
+                "ratio_to_floor": ratio,
+                "samples": len(samples),
+            }
+        )
+        print(
+            f"{name:<34} {median * 1000:>10.3f} {p90 * 1000:>8.3f} {ratio:>8.1f} {len(samples):>5}"
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "benchmark": "token",
-        "baseline": "apdu_roundtrip (pcscd floor)",
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "results": rows,
-    }, indent=2))
+    args.json.write_text(
+        json.dumps(
+            {
+                "benchmark": "token",
+                "baseline": "apdu_roundtrip (pcscd floor)",
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "results": rows,
+            },
+            indent=2,
+        )
+    )
     print(f"\nwrote {args.json}")
     return 0
 

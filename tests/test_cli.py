@@ -32,9 +32,22 @@ class Simulator:
 @pytest.fixture
 def simulator(vpcd: VpcdSetup, tmp_path: Path) -> Iterator[Simulator]:
     proc = subprocess.Popen(
-        [*KEYBOUND, "token", "simulate", "--kind", "both", "--state", str(tmp_path / "card.json"),
-         "--port", str(vpcd.port), "--reader", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            *KEYBOUND,
+            "token",
+            "simulate",
+            "--kind",
+            "both",
+            "--state",
+            str(tmp_path / "card.json"),
+            "--port",
+            str(vpcd.port),
+            "--reader",
+            "0",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("ready both card")
@@ -44,7 +57,9 @@ def simulator(vpcd: VpcdSetup, tmp_path: Path) -> Iterator[Simulator]:
     assert proc.wait(10) == 0
 
 
-def _keybound(profile: Path, *args: str, pins: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+def _keybound(
+    profile: Path, *args: str, pins: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
     pass_fds: tuple[int, ...] = ()
     extra: list[str] = []
     reader = None
@@ -57,7 +72,11 @@ def _keybound(profile: Path, *args: str, pins: list[str] | None = None) -> subpr
     try:
         return subprocess.run(
             [*KEYBOUND, "--profile", str(profile), *args, *extra],
-            capture_output=True, text=True, pass_fds=pass_fds, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            pass_fds=pass_fds,
+            timeout=60,
+            check=False,
             stdin=subprocess.DEVNULL,
         )
     finally:
@@ -65,7 +84,9 @@ def _keybound(profile: Path, *args: str, pins: list[str] | None = None) -> subpr
             os.close(reader)
 
 
-def test_list_init_info_selftest_change_pin(simulator: Simulator, vpcd: VpcdSetup, tmp_path: Path) -> None:
+def test_list_init_info_selftest_change_pin(
+    simulator: Simulator, vpcd: VpcdSetup, tmp_path: Path
+) -> None:
     reader = vpcd.reader(0)
     sel = ["--reader", reader]
     listed = _keybound(tmp_path, "token", "list").stdout
@@ -75,16 +96,18 @@ def test_list_init_info_selftest_change_pin(simulator: Simulator, vpcd: VpcdSetu
     assert info.returncode == 0, info.stderr
     assert "Keybound keys:  no" in info.stdout or "no (run" in info.stdout
 
-    init = _keybound(tmp_path, "token", "init", "--kind", "openpgp", *sel,
-                     pins=["", "135791", "13579135"])
+    init = _keybound(
+        tmp_path, "token", "init", "--kind", "openpgp", *sel, pins=["", "135791", "13579135"]
+    )
     assert init.returncode == 0, init.stderr
     assert "Keys created" in init.stdout and "openpgp-ed25519" in init.stdout
 
     again = _keybound(tmp_path, "token", "init", "--kind", "openpgp", *sel, pins=["13579135"])
     assert again.returncode == 1 and "already holds Keybound keys" in again.stderr
 
-    selftest = _keybound(tmp_path, "token", "selftest", "--kind", "openpgp", *sel,
-                         pins=["135791", "135791"])
+    selftest = _keybound(
+        tmp_path, "token", "selftest", "--kind", "openpgp", *sel, pins=["135791", "135791"]
+    )
     assert selftest.returncode == 0, selftest.stderr
     assert "The token works." in selftest.stdout
 
@@ -93,14 +116,17 @@ def test_list_init_info_selftest_change_pin(simulator: Simulator, vpcd: VpcdSetu
     assert "Wrong PIN. 2 attempts left." in wrong.stderr
     assert "Traceback" not in wrong.stderr
 
-    changed = _keybound(tmp_path, "token", "change-pin", "--kind", "openpgp", *sel,
-                        pins=["135791", "864200"])
+    changed = _keybound(
+        tmp_path, "token", "change-pin", "--kind", "openpgp", *sel, pins=["135791", "864200"]
+    )
     assert changed.returncode == 0, changed.stderr
     info = _keybound(tmp_path, "token", "info", "--kind", "openpgp", *sel)
     assert "PIN tries left: 3" in info.stdout.replace("  ", " ") or ": 3" in info.stdout
 
 
-def test_fido2_init_remembers_the_credential(simulator: Simulator, vpcd: VpcdSetup, tmp_path: Path) -> None:
+def test_fido2_init_remembers_the_credential(
+    simulator: Simulator, vpcd: VpcdSetup, tmp_path: Path
+) -> None:
     sel = ["--kind", "fido2", "--reader", vpcd.reader(0)]
     init = _keybound(tmp_path, "token", "init", *sel, pins=["4321"])
     assert init.returncode == 0, init.stderr
@@ -112,7 +138,9 @@ def test_fido2_init_remembers_the_credential(simulator: Simulator, vpcd: VpcdSet
     assert no_cred.returncode == 1 and "token init" in no_cred.stderr
 
 
-def test_removed_card_is_a_clear_error(simulator: Simulator, vpcd: VpcdSetup, tmp_path: Path) -> None:
+def test_removed_card_is_a_clear_error(
+    simulator: Simulator, vpcd: VpcdSetup, tmp_path: Path
+) -> None:
     assert simulator.command("remove") == "removed"
     result = _keybound(tmp_path, "token", "info", "--reader", vpcd.reader(0))
     assert result.returncode == 1
@@ -122,6 +150,7 @@ def test_removed_card_is_a_clear_error(simulator: Simulator, vpcd: VpcdSetup, tm
 
 
 def test_pins_never_come_from_argv() -> None:
-    result = subprocess.run([*KEYBOUND, "token", "init", "--pin", "123456"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [*KEYBOUND, "token", "init", "--pin", "123456"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr

@@ -42,7 +42,9 @@ class TokenNotFound(TokenError):
 class TokenRemoved(TokenError):
     """The token was pulled out (or the reader vanished) during an operation."""
 
-    def __init__(self, message: str = "The security key was removed. Plug it back in and try again.") -> None:
+    def __init__(
+        self, message: str = "The security key was removed. Plug it back in and try again."
+    ) -> None:
         super().__init__(message)
 
 
@@ -131,7 +133,8 @@ class PcscUnavailable(TokenError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The smartcard service (pcscd) is not running. Start it, e.g. `sudo systemctl start pcscd`."
+            "The smartcard service (pcscd) is not running. "
+            "Start it, e.g. `sudo systemctl start pcscd`."
         )
 
 

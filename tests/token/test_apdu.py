@@ -40,7 +40,9 @@ def test_encode_and_parse_iso_cases(apdu: CommandApdu, hexstr: str) -> None:
     )
 
 
-@pytest.mark.parametrize("raw", ["00a4", "0020008106313233", "00200081023132333435", "002a9e9a0001"])
+@pytest.mark.parametrize(
+    "raw", ["00a4", "0020008106313233", "00200081023132333435", "002a9e9a0001"]
+)
 def test_parse_rejects_malformed(raw: str) -> None:
     with pytest.raises(ValueError, match="APDU"):
         CommandApdu.parse(bytes.fromhex(raw))

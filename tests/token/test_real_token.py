@@ -36,7 +36,9 @@ def real_token(token_worker: TokenWorker) -> tuple[Token, TokenRef]:
     return token, ref
 
 
-def test_enroll_sign_verify_unlock(real_token: tuple[Token, TokenRef], token_worker: TokenWorker) -> None:
+def test_enroll_sign_verify_unlock(
+    real_token: tuple[Token, TokenRef], token_worker: TokenWorker
+) -> None:
     token, ref = real_token
     options = (
         EnrollOptions(current_admin_pin="12345678", user_pin=PIN, admin_pin=ADMIN)

@@ -59,7 +59,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             _step(out, "Inserting a virtual card into the vpcd reader of pcscd")
             link.start()
             if not seen.wait(5):
-                raise UserFacingError("pcscd did not see the virtual card. Is vsmartcard-vpcd set up?")
+                raise UserFacingError(
+                    "pcscd did not see the virtual card. Is vsmartcard-vpcd set up?"
+                )
             refs = worker.call(_wait_for_tokens)
             for ref in refs:
                 print(f"  found {ref.kind:<8} {ref.label} in {ref.reader}", file=out)
@@ -83,7 +85,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 worker.call(list_tokens_on, reader)
             except TokenRemoved as exc:
                 print(f"  an operation now fails with: {exc}", file=out)
-            print("\nDemo complete: every step above went through pcscd like a real card.", file=out)
+            print(
+                "\nDemo complete: every step above went through pcscd like a real card.", file=out
+            )
         finally:
             monitor.stop()
             worker.stop()
@@ -117,20 +121,26 @@ def _show_token(worker: TokenWorker, token: Token, kind: TokenKind, out: TextIO)
     )
     start = time.perf_counter()
     public = worker.call(token.enroll, options)
-    print(f"  created a {public.scheme} key in {(time.perf_counter() - start) * 1000:.0f} ms",
-          file=out)
+    print(
+        f"  created a {public.scheme} key in {(time.perf_counter() - start) * 1000:.0f} ms",
+        file=out,
+    )
     message = b"hello from keybound " + secrets.token_bytes(8)
     start = time.perf_counter()
     signature = worker.call(token.sign, message)
     verify(public, message, signature)
-    print(f"  signed and verified a message ({(time.perf_counter() - start) * 1000:.0f} ms)",
-          file=out)
+    print(
+        f"  signed and verified a message ({(time.perf_counter() - start) * 1000:.0f} ms)", file=out
+    )
     salt = secrets.token_bytes(32)
     first = worker.call(token.unlock_secret, salt)
     second = worker.call(token.unlock_secret, salt)
     other = worker.call(token.unlock_secret, secrets.token_bytes(32))
-    print(f"  unlock secret: same salt -> same 32 bytes: {first == second}; "
-          f"other salt -> different: {first != other}", file=out)
+    print(
+        f"  unlock secret: same salt -> same 32 bytes: {first == second}; "
+        f"other salt -> different: {first != other}",
+        file=out,
+    )
     try:
         worker.call(token.verify_pin, "000000")
     except WrongPin as exc:

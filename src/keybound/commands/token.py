@@ -24,7 +24,9 @@ OPENPGP_DEFAULT_ADMIN_PIN = "12345678"
 SubParsers = argparse._SubParsersAction  # argparse exposes no public name for it
 
 
-def add_parser(subparsers: SubParsers[argparse.ArgumentParser]) -> SubParsers[argparse.ArgumentParser]:
+def add_parser(
+    subparsers: SubParsers[argparse.ArgumentParser],
+) -> SubParsers[argparse.ArgumentParser]:
     """Add `token` and return its subcommands (``simulate`` joins them)."""
     token = subparsers.add_parser("token", help="hardware tokens: list, inspect, set up")
     commands = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
@@ -211,7 +213,9 @@ def _selftest(worker: TokenWorker, token: Token, out: TextIO) -> None:
     try:
         public = worker.call(token.public_key)
     except NoKeysOnToken:
-        raise NoKeysOnToken("This token has no Keybound keys yet. Run `keybound token init`.") from None
+        raise NoKeysOnToken(
+            "This token has no Keybound keys yet. Run `keybound token init`."
+        ) from None
     message = b"keybound selftest " + secrets.token_bytes(16)
     start = time.perf_counter()
     signature = worker.call(token.sign, message)
@@ -223,8 +227,8 @@ def _selftest(worker: TokenWorker, token: Token, out: TextIO) -> None:
     second = worker.call(token.unlock_secret, salt)
     if first != second or len(first) != 32:
         raise UserFacingError("The token gave two different unlock secrets for the same salt.")
-    print("Signature: made and verified "
-          f"({(signed - start) * 1000:.0f} ms).", file=out)
-    print(f"Unlock secret: stable for the same salt ({(unlocked - signed) * 1000:.0f} ms).",
-          file=out)
+    print(f"Signature: made and verified ({(signed - start) * 1000:.0f} ms).", file=out)
+    print(
+        f"Unlock secret: stable for the same salt ({(unlocked - signed) * 1000:.0f} ms).", file=out
+    )
     print("The token works.", file=out)

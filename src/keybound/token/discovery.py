@@ -60,7 +60,9 @@ def select(
         raise TokenNotFound("No matching security key or smartcard is connected.")
     if len(matches) > 1:
         names = "; ".join(f"{r.label} in {r.reader}" for r in matches)
-        raise TokenNotFound(f"Several tokens match ({names}). Choose one with --serial or --reader.")
+        raise TokenNotFound(
+            f"Several tokens match ({names}). Choose one with --serial or --reader."
+        )
     return matches[0]
 
 

@@ -53,7 +53,9 @@ class TokenMonitor:
         self._ready = threading.Event()
         self._present: dict[str, bool] = {}
         self._hid: set[str] = set()
-        self._thread = threading.Thread(target=self._run, name="keybound-token-monitor", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="keybound-token-monitor", daemon=True
+        )
 
     def start(self) -> TokenMonitor:
         self._thread.start()
@@ -106,8 +108,11 @@ class TokenMonitor:
             readers = []
         elif hresult != scard.SCARD_S_SUCCESS:
             self._stop.wait(0.25)
-            return hresult not in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED,
-                                   scard.SCARD_E_INVALID_HANDLE)
+            return hresult not in (
+                scard.SCARD_E_NO_SERVICE,
+                scard.SCARD_E_SERVICE_STOPPED,
+                scard.SCARD_E_INVALID_HANDLE,
+            )
         for gone in set(self._present) - set(readers):
             if self._present.pop(gone):
                 self._emit(PresenceEvent(Transport.PCSC, gone, False))

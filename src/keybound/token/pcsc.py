@@ -6,6 +6,7 @@ a vanished card is ``TokenRemoved``, a missing pcscd is ``PcscUnavailable``.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -140,7 +141,5 @@ class PcscTransport:
         return False
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(CardConnectionException):
             self._connection.disconnect()
-        except CardConnectionException:
-            pass

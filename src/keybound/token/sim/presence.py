@@ -72,9 +72,9 @@ class UserPresence:
                 result = PresenceResult.GRANTED
             elif self._mode is PresenceMode.DENY:
                 result = PresenceResult.DENIED
-            elif self._mode is PresenceMode.DELAY and elapsed >= self._delay:
-                result = PresenceResult.GRANTED
-            elif self._mode is PresenceMode.WAIT and self._touched:
+            elif (self._mode is PresenceMode.DELAY and elapsed >= self._delay) or (
+                self._mode is PresenceMode.WAIT and self._touched
+            ):
                 result = PresenceResult.GRANTED
             elif elapsed >= self._timeout:
                 result = PresenceResult.TIMEOUT
@@ -84,7 +84,9 @@ class UserPresence:
             self._started = None
             return result
 
-    def wait(self, cancelled: Callable[[], bool] = lambda: False, step: float = 0.02) -> PresenceResult:
+    def wait(
+        self, cancelled: Callable[[], bool] = lambda: False, step: float = 0.02
+    ) -> PresenceResult:
         """Block until decided (for transports without keepalive polling)."""
         self.begin()
         while True:

@@ -10,6 +10,7 @@ While the socket is open the reader shows a card; closing it is a removal.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -56,10 +57,8 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
 def _quickack(sock: socket.socket) -> None:
     quickack = getattr(socket, "TCP_QUICKACK", None)
     if quickack is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
-        except OSError:
-            pass
 
 
 class VpcdLink:
@@ -69,7 +68,9 @@ class VpcdLink:
     its own thread that reconnects while inserted (pcscd may start later).
     """
 
-    def __init__(self, card: Card, host: str = VPCD_DEFAULT_HOST, port: int = VPCD_DEFAULT_PORT) -> None:
+    def __init__(
+        self, card: Card, host: str = VPCD_DEFAULT_HOST, port: int = VPCD_DEFAULT_PORT
+    ) -> None:
         self.card = card
         self.host = host
         self.port = port
@@ -111,10 +112,8 @@ class VpcdLink:
             sock, self._sock = self._sock, None
         self._connected.clear()
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
             self.card.power_off()
 
