@@ -12,13 +12,19 @@ show what pcscd and vpcd add.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this file (named as the issue asks) would shadow the
+# standard library's `token` module for every import below: drop its folder.
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+
 import argparse
 import json
-import os
 import platform
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -105,7 +111,7 @@ def main() -> int:
             results["apdu_roundtrip (pcscd floor)"] = timed(
                 lambda: transport.transmit(GET_PW_STATUS), args.rounds * 10
             )
-            token = OpenPgpToken(transport, prompter)
+            token = worker.call(OpenPgpToken, transport, prompter)
             for name, samples in measure_token(worker, token, True, args.rounds).items():
                 results[f"openpgp {name} (pcscd)"] = samples
             transport.close()
@@ -117,7 +123,7 @@ def main() -> int:
             link.stop()
 
         inproc = build_card("both", Path(tmp) / "inproc.json")
-        token = OpenPgpToken(InProcessTransport(inproc), prompter)
+        token = worker.call(OpenPgpToken, InProcessTransport(inproc), prompter)
         for name, samples in measure_token(worker, token, True, args.rounds).items():
             results[f"openpgp {name} (in-process)"] = samples
         device = fido2_token.inprocess_device(InProcessTransport(inproc))
