@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class TokenKind(enum.StrEnum):
@@ -103,7 +103,6 @@ class EnrollOptions:
     force: bool = False
     rp_id: str = "keybound.local"
     user_verification: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class Token(ABC):

@@ -7,7 +7,7 @@ pattern): the GUI and the CLI each inject a :class:`Prompter`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,19 +31,6 @@ class Prompter(Protocol):
 
     def touch_done(self, token: TokenRef) -> None:
         """The wait for a touch is over (touched, declined or timed out)."""
-
-
-class NoPrompter:
-    """Refuses every PIN request: for listing and reading public data."""
-
-    def ask_pin(self, request: PinRequest) -> str | None:
-        return None
-
-    def touch_needed(self, token: TokenRef) -> None:
-        return None
-
-    def touch_done(self, token: TokenRef) -> None:
-        return None
 
 
 class FixedPinPrompter:
@@ -80,11 +67,3 @@ class FixedPinPrompter:
     def touch_done(self, token: TokenRef) -> None:
         with self._lock:
             self.touches.append("done")
-
-
-def read_pins(lines: Iterable[str], kinds: Iterable[PinKind]) -> dict[PinKind, str]:
-    """Pair PIN lines (e.g. read from --pin-fd) with the kinds asked for, in order."""
-    result: dict[PinKind, str] = {}
-    for kind, line in zip(kinds, lines, strict=False):
-        result[kind] = line.rstrip("\r\n")
-    return result

@@ -70,10 +70,6 @@ class TokenWorker:
         self._stopped = False
         self._thread.start()
 
-    @property
-    def thread(self) -> threading.Thread:
-        return self._thread
-
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> TokenJob:
         if self._stopped:
             raise InternalError("token worker is stopped")
