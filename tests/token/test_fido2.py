@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,16 +54,10 @@ from keybound.token.sim.fido2_applet import Fido2Applet
 from keybound.token.sim.inprocess import InProcessTransport
 from keybound.token.sim.presence import PresenceMode, UserPresence
 from keybound.token.worker import TokenWorker
+from tests.conftest import wait_for
 
 PIN = "123456"
 ERR = CtapError.ERR
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition never became true"
-        time.sleep(0.02)
 
 
 def prompter() -> FixedPinPrompter:
@@ -338,7 +330,7 @@ def test_touch_prompts_denial_and_timeout(virtual_card, token_worker: TokenWorke
 
     card.presence.set(PresenceMode.WAIT, timeout=10)
     job = token_worker.submit(token.sign, b"m")
-    wait_until(lambda: "needed" in pr.touches)
+    assert wait_for(lambda: "needed" in pr.touches)
     card.presence.touch()
     assert isinstance(job.result(timeout=10), Signature)
     token_worker.call(token.close)
@@ -353,9 +345,8 @@ def test_card_removed_while_waiting_for_touch(virtual_card, token_worker: TokenW
     pr.touches.clear()
     card.presence.set(PresenceMode.WAIT, timeout=30)
     job = token_worker.submit(token.sign, b"m")
-    wait_until(lambda: "needed" in pr.touches)
-    # Pull the card as a hand would. (InsertedCard.remove() also probes the reader
-    # with a second connection, whose disconnect may reset the card first.)
+    assert wait_for(lambda: "needed" in pr.touches)
+    # Pull the card as a hand would, without waiting for pcscd to notice.
     card.link.remove()
     with pytest.raises(TokenRemoved):
         job.result(timeout=15)
@@ -372,7 +363,7 @@ def test_cancel_while_waiting_for_touch(virtual_card, token_worker: TokenWorker)
     pr.touches.clear()
     card.presence.set(PresenceMode.WAIT, timeout=30)
     job = token_worker.submit(token.sign, b"m")
-    wait_until(lambda: "needed" in pr.touches)
+    assert wait_for(lambda: "needed" in pr.touches)
     job.cancel()
     with pytest.raises(OperationCancelled):
         job.result(timeout=10)

@@ -9,7 +9,7 @@ import pytest
 
 from keybound.token.base import Transport
 from keybound.token.monitor import PresenceEvent, TokenMonitor
-from tests.conftest import CardFactory
+from tests.conftest import CardFactory, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -57,9 +57,7 @@ def test_a_failing_listener_does_not_stop_the_monitor(virtual_card: CardFactory)
     try:
         card.remove()  # waits until pcscd has seen the card go
         card.insert()
-        deadline = time.monotonic() + 3
-        while len([e for e in seen if e.reader == card.reader]) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: len([e for e in seen if e.reader == card.reader]) >= 2, timeout=3)
         assert [e.present for e in seen if e.reader == card.reader][-2:] == [False, True]
     finally:
         monitor.stop()

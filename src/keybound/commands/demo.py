@@ -21,7 +21,7 @@ from ..errors import TokenRemoved, UserFacingError, WrongPin
 from ..token.base import EnrollOptions, PinKind, Token, TokenKind, TokenRef
 from ..token.discovery import list_tokens, open_token, select
 from ..token.monitor import PresenceEvent, TokenMonitor
-from ..token.pcsc import list_readers
+from ..token.pcsc import PcscTransport, list_readers
 from ..token.prompter import FixedPinPrompter
 from ..token.sim import build_card
 from ..token.sim.vpcd import VPCD_DEFAULT_PORT, VpcdLink
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 delay = events[-1][0] - pulled
                 print(f"  the monitor noticed the removal after {delay * 1000:.0f} ms", file=out)
             try:
-                worker.call(list_tokens_on, reader)
+                worker.call(_select_openpgp, reader)
             except TokenRemoved as exc:
                 print(f"  an operation now fails with: {exc}", file=out)
             print(
@@ -95,9 +95,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def list_tokens_on(reader: str) -> None:
-    from ..token.pcsc import PcscTransport
-
+def _select_openpgp(reader: str) -> None:
+    """One APDU to the (pulled) card, to show the error a person then gets."""
     PcscTransport(reader).transmit(bytes.fromhex("00a4040006d27600012401"))
 
 

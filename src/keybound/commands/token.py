@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import NoKeysOnToken, PinRequired, UserFacingError
+from ..errors import NoKeysOnToken, UserFacingError
 from ..pins import CliPrompter, FdPins, PinSource, TerminalPins
 from ..token.base import EnrollOptions, PinKind, Token, TokenInfo, TokenKind
 from ..token.discovery import list_tokens, open_token, select
@@ -166,8 +166,8 @@ def _init(
         current_admin = pins.ask("Current admin PIN (empty for the factory default 12345678)")
         options = EnrollOptions(
             current_admin_pin=current_admin or OPENPGP_DEFAULT_ADMIN_PIN,
-            user_pin=_new_pin(pins, "New PIN (6 or more digits)", 6),
-            admin_pin=_new_pin(pins, "New admin PIN (8 or more digits)", 8),
+            user_pin=pins.ask("New PIN (6 or more digits)", new=True),
+            admin_pin=pins.ask("New admin PIN (8 or more digits)", new=True),
             force=args.force,
         )
     elif info.pin_set:
@@ -178,7 +178,7 @@ def _init(
         )
     else:
         options = EnrollOptions(
-            user_pin=_new_pin(pins, "New PIN for the security key (4 or more)", 4),
+            user_pin=pins.ask("New PIN for the security key (4 or more)", new=True),
             force=args.force,
             user_verification=not args.no_uv,
         )
@@ -189,13 +189,6 @@ def _init(
     fingerprint = hashlib.sha256(public.key).hexdigest()[:32]
     print(f"Keys created on {info.ref.label}.", file=out)
     print(f"  signing key: {public.scheme}, fingerprint {fingerprint}", file=out)
-
-
-def _new_pin(pins: PinSource, label: str, minimum: int) -> str:
-    pin = pins.ask(label, new=True)
-    if len(pin) < minimum:
-        raise PinRequired(f"The PIN must have at least {minimum} characters.")
-    return pin
 
 
 def _change_pin(
