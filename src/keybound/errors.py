@@ -21,6 +21,20 @@ class UserFacingError(KeyboundError):
     """An error whose message is shown to the person as it is."""
 
 
+# --- data formats (wire, identity, protocol) ---------------------------------
+
+
+class MalformedData(UserFacingError):
+    """Bytes from outside (a frame, a document, a file) are not what they claim.
+
+    The message names the field, never its content.
+    """
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"Received data is malformed: {detail}.")
+
+
 # --- profile -----------------------------------------------------------------
 
 
@@ -140,3 +154,12 @@ class PcscUnavailable(TokenError):
 
 class BadSignature(UserFacingError):
     """A signature did not verify."""
+
+
+# --- vault and history store (keybound.store) ----------------------------------
+
+
+# --- identity (keybound.identity) ------------------------------------------------
+
+
+# --- end-to-end encryption (keybound.protocol) -----------------------------------
