@@ -1,0 +1,1 @@
+"""Relay storage backends: embedded SQLite (default) and shared PostgreSQL."""

@@ -1,0 +1,184 @@
+"""What the relay needs from durable storage, whichever backend holds it.
+
+The relay's logic (auth, limits, push) lives in the server; a backend only
+stores and hands out.  Both backends (embedded SQLite, shared PostgreSQL)
+give the same guarantees, checked by one test suite:
+
+- ``enqueue`` returns only when every message is durable for every recipient;
+  a crash after it returns loses nothing.
+- A one-time key is handed out at most once, across all relay nodes.
+- Per recipient device, messages come out in the order they were enqueued;
+  ``queue_id`` increases along that order.
+- Every hot-path operation touches one device's rows only (sharding by
+  device stays possible).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from keybound.errors import KeyboundError
+from keybound.wire.frames import DeviceAddress, Incoming, SignedKey
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-device caps the backend enforces atomically with the write."""
+
+    max_queue_messages: int = 10_000
+    max_queue_bytes: int = 256 * 1024 * 1024
+    message_ttl_ms: int = 30 * 24 * 3600 * 1000
+    max_blob_size: int = 100 * 1024 * 1024
+    blob_quota_bytes: int = 1024 * 1024 * 1024
+    blob_ttl_ms: int = 30 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """One ciphertext for one recipient device."""
+
+    recipient: DeviceAddress
+    payload: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class KeyCounts:
+    one_time_keys_left: int
+    has_fallback_key: bool
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    key: SignedKey
+    fallback: bool
+
+
+@dataclass(frozen=True)
+class StoredChain:
+    """An identity's documents in order, as the relay verified and stored them."""
+
+    identity_id: bytes
+    documents: tuple[bytes, ...]
+
+    @property
+    def head_version(self) -> int:
+        return len(self.documents) - 1
+
+
+class StorageError(KeyboundError):
+    """Base for refusals a backend reports; the server maps them to error frames."""
+
+
+class QueueFull(StorageError):
+    """A recipient's queue is at its message or byte cap; nothing was stored."""
+
+    def __init__(self, recipient: DeviceAddress) -> None:
+        super().__init__("recipient queue is full")
+        self.recipient = recipient
+
+
+class QuotaExceeded(StorageError):
+    """A device's blob quota or the blob size limit would be exceeded."""
+
+
+class NotFound(StorageError):
+    """No such blob / upload (or it expired, or it is not the caller's)."""
+
+
+class ChainConflict(StorageError):
+    """The stored chain changed under us (another node appended first)."""
+
+
+# Called with the recipient when new messages are queued for it, on the node
+# that holds its connection (PostgreSQL: via LISTEN/NOTIFY from any node).
+Wakeup = Callable[[DeviceAddress], None]
+
+
+class RelayStorage(ABC):
+    """Async storage interface; one instance per relay process."""
+
+    @abstractmethod
+    async def start(self, wakeup: Wakeup) -> None:
+        """Open connections, create or migrate the schema, start listening."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish in-flight writes, then close."""
+
+    # --- directory ---
+
+    @abstractmethod
+    async def get_chain(self, identity_id: bytes) -> StoredChain | None: ...
+
+    @abstractmethod
+    async def append_chain(
+        self, identity_id: bytes, expected_head: int, documents: Sequence[bytes]
+    ) -> None:
+        """Append ``documents`` if the stored head is still ``expected_head``
+        (-1: no chain yet), else raise :class:`ChainConflict`; the caller has
+        verified the extended chain."""
+
+    @abstractmethod
+    async def publish_keys(
+        self, device: DeviceAddress, one_time: Sequence[SignedKey], fallback: SignedKey | None
+    ) -> KeyCounts:
+        """Add one-time keys (ignoring ids already known) and replace the fallback key."""
+
+    @abstractmethod
+    async def claim_key(self, target: DeviceAddress) -> ClaimResult | None:
+        """Atomically remove and return one one-time key of ``target``, else its
+        fallback key (which stays), else None."""
+
+    @abstractmethod
+    async def key_counts(self, device: DeviceAddress) -> KeyCounts: ...
+
+    # --- queues ---
+
+    @abstractmethod
+    async def enqueue(
+        self, sender: DeviceAddress, messages: Sequence[QueuedMessage], now_ms: int
+    ) -> None:
+        """Store every message durably (all or none), then wake the recipients.
+        Raises :class:`QueueFull` naming the first recipient over its cap."""
+
+    @abstractmethod
+    async def fetch(
+        self, recipient: DeviceAddress, after_queue_id: int, limit: int
+    ) -> list[Incoming]:
+        """Oldest first, only ``recipient``'s own messages."""
+
+    @abstractmethod
+    async def ack(self, recipient: DeviceAddress, queue_ids: Sequence[int]) -> int:
+        """Delete those of ``queue_ids`` that are ``recipient``'s; return how many."""
+
+    @abstractmethod
+    async def queue_size(self, recipient: DeviceAddress) -> tuple[int, int]:
+        """(messages, bytes) waiting for ``recipient``."""
+
+    @abstractmethod
+    async def expire(self, now_ms: int) -> int:
+        """Delete messages, uploads and blobs past their expiry; return how many."""
+
+    # --- blobs ---
+
+    @abstractmethod
+    async def blob_begin(self, owner: DeviceAddress, size: int, now_ms: int) -> bytes:
+        """Reserve quota for an upload of ``size`` bytes; return its upload id."""
+
+    @abstractmethod
+    async def blob_write(
+        self, owner: DeviceAddress, upload_id: bytes, offset: int, data: bytes
+    ) -> None:
+        """Write a chunk; chunks arrive in order (``offset`` = bytes so far)."""
+
+    @abstractmethod
+    async def blob_finish(
+        self, owner: DeviceAddress, upload_id: bytes, sha256: bytes, now_ms: int
+    ) -> tuple[bytes, int]:
+        """Check size and digest, publish; return (blob id, expiry ms)."""
+
+    @abstractmethod
+    async def blob_read(self, blob_id: bytes, offset: int, length: int) -> tuple[bytes, int]:
+        """(data, total size) of a finished blob."""
