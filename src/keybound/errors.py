@@ -159,7 +159,300 @@ class BadSignature(UserFacingError):
 # --- vault and history store (keybound.store) ----------------------------------
 
 
+class HistoryError(UserFacingError):
+    """The message history database cannot be used as asked."""
+
+
+class HistoryUnreadable(HistoryError):
+    """The key does not open the history file, or the file is damaged or not a database.
+
+    SQLCipher cannot tell a wrong key from a damaged file (both fail the page
+    check), so one sentence covers both; the file is left untouched.
+    """
+
+    def __init__(
+        self,
+        message: str = (
+            "The message history cannot be opened: the key does not match it, or the file "
+            "is damaged. Nothing was changed."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
+class HistoryTooNew(HistoryError):
+    """The history file was written by a newer Keybound than this one."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"The message history was written by a newer version of Keybound (format {found}, "
+            f"this version reads up to {supported}). Update Keybound to open it."
+        )
+
+
+class HistoryDiskFull(HistoryError):
+    """The disk is full: the last change was rolled back, everything before it is kept."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The disk is full, so the last change to the message history was not saved. "
+            "Free some space and try again; everything saved before is safe."
+        )
+
+
+class HistoryStorageError(HistoryError):
+    """The operating system refused to read or write the history file."""
+
+
+class ProfileInUse(ProfileError):
+    """Another Keybound process holds this profile's lock."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        running = f" (pid {pid})" if pid else ""
+        super().__init__(
+            f"Keybound is already running with this profile{running}. "
+            "Close it first, or use another profile."
+        )
+
+
+class StoreFileError(UserFacingError):
+    """A file of the profile could not be read or written (disk full, permissions)."""
+
+
+class VaultError(UserFacingError):
+    """The keyslot file (the master key, wrapped per token and recovery code) is unusable."""
+
+
+class VaultNotFound(VaultError):
+    """There is no keyslot file yet: the vault was never created."""
+
+
+class VaultExists(VaultError):
+    """Creating a vault would overwrite an existing one."""
+
+
+class KeyslotFileTruncated(VaultError):
+    """The keyslot file ends early (cut off by a crash or a copy)."""
+
+
+class KeyslotFileDamaged(VaultError):
+    """The keyslot file was changed or is damaged (checksum, structure or AEAD failure)."""
+
+
+class KeyslotVersionUnsupported(VaultError):
+    """The keyslot file was written by a newer Keybound."""
+
+
+class TokenNotEnrolled(WrongToken):
+    """The present token does not unlock this vault."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This security key or card is not enrolled in this vault. "
+            "Use one of the enrolled keys, or the recovery code."
+        )
+
+
+class TokenAlreadyEnrolled(VaultError):
+    """The token already has a keyslot in this vault."""
+
+
+class SlotNotFound(VaultError):
+    """No keyslot has the id given."""
+
+
+class LastTokenSlot(VaultError):
+    """Removing this token would leave no token that unlocks the vault."""
+
+
+class RecoveryCodeMistyped(VaultError):
+    """The recovery code as typed cannot be right; ``groups`` are the suspect groups (1-based)."""
+
+    def __init__(self, message: str, groups: tuple[int, ...] = ()) -> None:
+        self.groups = groups
+        super().__init__(message)
+
+
+class WrongRecoveryCode(VaultError):
+    """A well-formed recovery code that does not open this vault."""
+
+    def __init__(self) -> None:
+        super().__init__("This recovery code does not open this vault.")
+
+
 # --- identity (keybound.identity) ------------------------------------------------
 
 
+class IdentityError(UserFacingError):
+    """An identity history, device, invite or verification did not check out."""
+
+
+class IdentitySignatureInvalid(IdentityError):
+    """A document or device certificate carries a signature that does not verify."""
+
+
+class UnknownSigner(IdentityError):
+    """A document is signed by a token the identity did not (or no longer) include."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"Version {version} of this identity is signed by a security key that does not "
+            "belong to it (never added, or already removed). It was not accepted."
+        )
+
+
+class IdentityFork(IdentityError):
+    """Two different documents claim the same place in one identity's history."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"This identity has two conflicting histories (at version {version}). Someone may "
+            "be impersonating this person: verify them in person before trusting it again."
+        )
+
+
+class IdentityRollback(IdentityError):
+    """The history offered ends before a version already seen and pinned."""
+
+    def __init__(self, offered: int, pinned: int) -> None:
+        self.offered, self.pinned = offered, pinned
+        super().__init__(
+            f"This identity was offered at version {offered}, older than version {pinned} "
+            "seen before. The older version was not accepted."
+        )
+
+
+class BrokenChain(IdentityError):
+    """Documents are missing or do not follow one another."""
+
+
+class WrongIdentity(IdentityError):
+    """The history belongs to another identity than the one expected."""
+
+    def __init__(self) -> None:
+        super().__init__("These identity documents belong to another person than expected.")
+
+
+class NewerIdentityFormat(IdentityError):
+    """The data uses a format version this Keybound does not understand yet."""
+
+    def __init__(self, what: str, version: int) -> None:
+        self.version = version
+        super().__init__(f"This {what} uses format version {version}: update Keybound to read it.")
+
+
+class DeviceNotCertified(IdentityError):
+    """A device is not (or no longer) certified by its identity."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status  # "removed", "expired" or "unknown" (a DeviceStatus value)
+        reason = {
+            "removed": "was removed from its owner's identity",
+            "expired": "has a certificate that expired",
+        }.get(status, "is not certified by its owner's identity")
+        super().__init__(f"This device {reason}, so it is not trusted.")
+
+
+class InvalidInvite(IdentityError):
+    """An invite link or QR code cannot be read."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"This invite is not valid: {detail}.")
+
+
+class SasMismatch(IdentityError):
+    """Interactive verification failed: the other side's keys are not the expected ones."""
+
+
 # --- end-to-end encryption (keybound.protocol) -----------------------------------
+
+
+class ProtocolError(UserFacingError):
+    """A message or key from another device could not be accepted.
+
+    The message was rejected without changing any session state, so the
+    genuine message, if it arrives later, is still readable.
+    """
+
+
+class UnsupportedEnvelope(ProtocolError):
+    """The message was made by a newer (or unknown) version of Keybound."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"A message uses envelope version {version}, which this version of Keybound "
+            "cannot read. Update Keybound to read it."
+        )
+
+
+class SenderNotCertified(ProtocolError):
+    """The claimed sender device is not a currently certified device of the claimed identity."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A message claims to come from a device that its sender's identity does not "
+            "certify. It was rejected."
+        )
+
+
+class HeaderMismatch(ProtocolError):
+    """The encrypted header disagrees with the envelope: someone changed the envelope."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(
+            f"A message was changed on the way (its {field} does not match the encrypted "
+            "copy). It was rejected."
+        )
+
+
+class DecryptionFailed(ProtocolError):
+    """No session could decrypt the message (tampered, or meant for another session)."""
+
+    def __init__(self, what: str = "message") -> None:
+        super().__init__(f"A {what} could not be decrypted. It was rejected.")
+
+
+class ReplayDetected(ProtocolError):
+    """A group message reused a ratchet position that already carried another message."""
+
+    def __init__(self) -> None:
+        super().__init__("A message was a replay of an earlier one. It was rejected.")
+
+
+class BadKeyBundle(ProtocolError):
+    """A published one-time key is not signed by the device it claims to belong to."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A contact's published session key is not signed by their device. "
+            "No session was started."
+        )
+
+
+class MissingSession(ProtocolError):
+    """Encryption needs an Olm session with a device and has none (claim a key first)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "There is no secure session with one of the recipient's devices yet. "
+            "Try again when the relay is reachable."
+        )
+
+
+class ProtocolStateError(ProtocolError):
+    """Stored encryption state could not be opened (wrong key or damaged records)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(
+            f"Stored encryption state ({kind}) could not be opened: it is damaged or was "
+            "written with another key."
+        )
