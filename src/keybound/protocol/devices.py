@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import vodozemac
 
 from keybound.errors import BadKeyBundle, MalformedData
+from keybound.identity.chain import VerifiedIdentity
 from keybound.wire import cbor
 
 ID_MAX = 64
@@ -40,6 +41,13 @@ class DeviceKeys:
 
 DeviceLookup = Callable[[bytes], Iterable[DeviceKeys]]
 """identity ID -> the devices that identity currently certifies (empty when unknown)."""
+
+
+def certified_devices(verified: VerifiedIdentity) -> tuple[DeviceKeys, ...]:
+    """The devices a verified identity chain currently certifies (expired ones left out)."""
+    return tuple(
+        DeviceKeys(d.identity_id, d.device_id, d.curve25519, d.ed25519) for d in verified.devices
+    )
 
 
 def find_device(lookup: DeviceLookup, identity_id: bytes, device_id: bytes) -> DeviceKeys | None:
