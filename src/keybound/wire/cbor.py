@@ -77,22 +77,28 @@ def decode_map(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> CborMap:
     return value
 
 
+_SCALARS = frozenset({type(None), bool, int, bytes, str})
+
+
 def _check(value: object, depth: int, where: str) -> None:
+    kind = type(value)
+    if kind in _SCALARS:
+        return
     if depth < 0:
         raise MalformedData("nested too deeply")
-    if value is None or isinstance(value, bool | int | bytes | str):
+    if kind is list or kind is tuple:
+        for item in value:  # type: ignore[attr-defined]
+            if type(item) not in _SCALARS:
+                _check(item, depth - 1, where)
         return
-    if isinstance(value, list | tuple):
-        for item in value:
-            _check(item, depth - 1, where)
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, bool) or not isinstance(key, int | str):
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not int and type(key) is not str:
                 raise MalformedData(f"{where}: map keys must be integers or strings")
-            _check(item, depth - 1, where)
+            if type(item) not in _SCALARS:
+                _check(item, depth - 1, where)
         return
-    raise MalformedData(f"{where}: {type(value).__name__} is not allowed")
+    raise MalformedData(f"{where}: {kind.__name__} is not allowed")
 
 
 # --- typed field access for record decoders -----------------------------------
