@@ -33,6 +33,8 @@ class Limits:
     max_blob_size: int = 100 * 1024 * 1024
     blob_quota_bytes: int = 1024 * 1024 * 1024
     blob_ttl_ms: int = 30 * 24 * 3600 * 1000
+    # An upload that is never finished gives its reserved quota back after this.
+    upload_ttl_ms: int = 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -91,17 +93,35 @@ class ChainConflict(StorageError):
     """The stored chain changed under us (another node appended first)."""
 
 
+class InvalidBlobRequest(StorageError):
+    """A chunk, digest or range does not fit the upload or blob: a chunk at the
+    wrong offset or past the announced size, a finish before every byte
+    arrived, a SHA-256 that does not match, a range outside the blob."""
+
+
+class StorageUnavailable(StorageError):
+    """The database failed or is closing; the request may or may not have been
+    stored (the client retries, the recipient deduplicates)."""
+
+
 # Called with the recipient when new messages are queued for it, on the node
 # that holds its connection (PostgreSQL: via LISTEN/NOTIFY from any node).
 Wakeup = Callable[[DeviceAddress], None]
+Resync = Callable[[], None]
 
 
 class RelayStorage(ABC):
     """Async storage interface; one instance per relay process."""
 
     @abstractmethod
-    async def start(self, wakeup: Wakeup) -> None:
-        """Open connections, create or migrate the schema, start listening."""
+    async def start(self, wakeup: Wakeup, resync: Resync | None = None) -> None:
+        """Open connections, create or migrate the schema, start listening.
+
+        ``wakeup`` runs on the event loop after each commit that queued
+        messages, once per recipient.  ``resync`` runs when wakeups may have
+        been missed (the PostgreSQL listener reconnected); the server should
+        then re-check the queues of every device connected to it.
+        """
 
     @abstractmethod
     async def close(self) -> None:
@@ -181,4 +201,5 @@ class RelayStorage(ABC):
 
     @abstractmethod
     async def blob_read(self, blob_id: bytes, offset: int, length: int) -> tuple[bytes, int]:
-        """(data, total size) of a finished blob."""
+        """(data, total size) of a finished blob: at most ``length`` and at most
+        ``MAX_BLOB_CHUNK`` bytes from ``offset``; empty at the end."""

@@ -1,0 +1,115 @@
+"""The SQLite relay schema as numbered migrations (``PRAGMA user_version``).
+
+Kept in Python rather than ``.sql`` files so the schema ships inside any
+install without package-data rules.  Append a migration; never edit one that
+shipped.
+
+Indices, each led by the device key so every hot query touches one device:
+``queue (recipient, queue_id)`` for fetch/ack, ``one_time_keys (device, seq)``
+for claims, ``blob_chunks (ref, start_at)`` for ranges; the ``*_expiry``
+indices serve only the periodic sweep.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from keybound.relay.storage.base import StorageUnavailable
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: queues, directory, blobs
+    """
+    CREATE TABLE queue (
+        queue_id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: fetch pages by id
+        recipient BLOB NOT NULL,
+        sender BLOB NOT NULL,
+        received_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        payload BLOB NOT NULL
+    );
+    CREATE INDEX queue_recipient ON queue (recipient, queue_id);
+    CREATE INDEX queue_expiry ON queue (expires_ms);
+    CREATE TABLE queue_stats (
+        recipient BLOB PRIMARY KEY,
+        messages INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE chain_documents (
+        identity_id BLOB NOT NULL,
+        version INTEGER NOT NULL,
+        document BLOB NOT NULL,
+        PRIMARY KEY (identity_id, version)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE one_time_keys (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        device BLOB NOT NULL,
+        key_id BLOB NOT NULL,
+        key BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        UNIQUE (device, key_id)
+    );
+    CREATE INDEX one_time_keys_order ON one_time_keys (device, seq);
+    CREATE TABLE claimed_keys (  -- tombstones: a republished, already claimed key stays dead
+        device BLOB NOT NULL,
+        key_id BLOB NOT NULL,
+        claimed_ms INTEGER NOT NULL,
+        PRIMARY KEY (device, key_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX claimed_keys_expiry ON claimed_keys (claimed_ms);
+    CREATE TABLE fallback_keys (
+        device BLOB PRIMARY KEY,
+        key_id BLOB NOT NULL,
+        key BLOB NOT NULL,
+        signature BLOB NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE blobs (  -- an upload until blob_id is set, then a published blob
+        ref INTEGER PRIMARY KEY AUTOINCREMENT,
+        upload_id BLOB NOT NULL UNIQUE,
+        blob_id BLOB UNIQUE,
+        owner BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        written INTEGER NOT NULL DEFAULT 0,
+        sha256 BLOB,
+        expires_ms INTEGER NOT NULL
+    );
+    CREATE INDEX blobs_expiry ON blobs (expires_ms);
+    CREATE TABLE blob_chunks (  -- a rowid table: rows of up to 512 KiB suit it better
+        ref INTEGER NOT NULL,
+        start_at INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (ref, start_at)
+    );
+    CREATE TABLE blob_usage (
+        owner BLOB PRIMARY KEY,
+        bytes INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema to the latest version in one transaction; return it.
+
+    ``BEGIN IMMEDIATE`` takes the write lock first, so two processes opening
+    the same file at once migrate one after the other.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version > len(MIGRATIONS):
+            raise StorageUnavailable(
+                f"the relay database has schema {version}, newer than this relay knows"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(MIGRATIONS)
