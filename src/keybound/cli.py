@@ -85,11 +85,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def relay_main(argv: Sequence[str] | None = None) -> int:
-    """``keybound-relay``: the name is fixed; the server arrives with the relay issue."""
-    parser = argparse.ArgumentParser(prog="keybound-relay")
-    parser.parse_args(argv)
-    print("keybound-relay: the relay server is not built yet.", file=sys.stderr)
-    return 2
+    """``keybound-relay``: the relay server (see ``keybound.relay.main``)."""
+    from .relay.main import main as run_relay
+
+    return run_relay(argv)
 
 
 if __name__ == "__main__":

@@ -319,6 +319,7 @@ class Error(Frame):
     code: ErrorCode
     message: str = field(default="", metadata=_limit(MAX_TEXT))
     retry_after_ms: int | None = None
+    device: DeviceAddress | None = None  # the recipient a queue_full / not_found is about
 
 
 FRAME_TYPES: dict[str, type[Frame]] = {
@@ -343,14 +344,21 @@ class Envelope:
 # --- codec -----------------------------------------------------------------------
 
 
-def encode_frame(request_id: int, body: Frame) -> bytes:
-    """The bytes of one WebSocket message; refuses bodies over the limits."""
+def encode_frame(request_id: int, body: Frame, *, verify: bool = True) -> bytes:
+    """The bytes of one WebSocket message; refuses bodies over the limits.
+
+    ``verify=False`` skips re-decoding (the field checks) for bodies built
+    only from values that were themselves decoded and checked, which the
+    relay does on its hot path (``sent``, ``ok``, ``deliver``); the frame
+    size is checked either way.
+    """
     data = cbor.encode(
         {"v": PROTOCOL_VERSION, "t": body.TYPE, "id": request_id, "b": _to_value(body)}
     )
     if len(data) > MAX_FRAME_SIZE:
         raise MalformedData(f"frame of {len(data)} bytes is over the limit")
-    decode_frame(data)  # the same checks the peer will make, so we never send junk
+    if verify:
+        decode_frame(data)  # the same checks the peer will make, so we never send junk
     return data
 
 
@@ -391,18 +399,42 @@ def _to_value(obj: object) -> cbor.Value:
     return cast(cbor.Value, obj)
 
 
-def _from_value(cls: type[Any], value: cbor.CborMap, where: str) -> object:
+_Schema = tuple[frozenset[str], tuple[tuple[str, Any, bool, int | None], ...]]
+_SCHEMAS: dict[type[Any], _Schema] = {}
+
+
+def _schema(cls: type[Any]) -> _Schema:
+    """(field names, (name, type hint, required, max size) per field), once per class.
+
+    ``typing.get_type_hints`` is slow; the relay decodes every frame with this.
+    """
+    cached = _SCHEMAS.get(cls)
+    if cached is not None:
+        return cached
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    cbor.reject_unknown(value, set(fields), what=where)
+    fields = tuple(
+        (
+            f.name,
+            hints[f.name],
+            f.default is dataclasses.MISSING and not _is_optional(hints[f.name]),
+            f.metadata.get("max"),
+        )
+        for f in dataclasses.fields(cls)
+    )
+    schema = _SCHEMAS[cls] = (frozenset(name for name, *_ in fields), fields)
+    return schema
+
+
+def _from_value(cls: type[Any], value: cbor.CborMap, where: str) -> object:
+    names, fields = _schema(cls)
+    cbor.reject_unknown(value, set(names), what=where)
     kwargs: dict[str, object] = {}
-    for name, f in fields.items():
-        label = f"{where}.{name}"
+    for name, hint, required, max_size in fields:
         if name not in value:
-            if f.default is dataclasses.MISSING and not _is_optional(hints[name]):
-                raise MalformedData(f"missing field {label}")
+            if required:
+                raise MalformedData(f"missing field {where}.{name}")
             continue
-        kwargs[name] = _convert(hints[name], value[name], label, f.metadata.get("max"))
+        kwargs[name] = _convert(hint, value[name], f"{where}.{name}", max_size)
     return cls(**kwargs)
 
 

@@ -1,0 +1,182 @@
+"""The socket layer: WebSocket connections in, :class:`Session` calls out.
+
+Kept thin on purpose (wormhole-mailbox-server's split between the mailbox
+logic and its WebSocket adapter): this module only accepts connections,
+applies connection limits and timeouts, moves bytes between the socket and
+the session, and shuts down gracefully.  Everything about frames is in
+``session.py``.
+
+Limits applied here:
+- total and per-IP connection caps: refused with HTTP 503 before the
+  WebSocket opens (and re-checked when it opens, for races);
+- the opening handshake (TLS + HTTP upgrade) must finish within
+  ``handshake_timeout_s``; authentication within ``auth_timeout_s``; after
+  that a connection that sends no complete frame for ``idle_timeout_s`` is
+  closed.  A slow-loris that trickles a frame never completes one, so the
+  same timers end it;
+- frames over ``max_frame_size`` make ``websockets`` close with 1009;
+- permessage-deflate is off: it costs ~64 KiB of zlib state per connection
+  and compressing ciphertext gains nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http
+import logging
+import ssl
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from keybound.relay.core import RelayCore
+from keybound.relay.logs import log_event
+from keybound.relay.session import (
+    CLOSE_POLICY,
+    CLOSE_TRY_LATER,
+    Session,
+    TransportClosed,
+)
+from keybound.wire import frames as f
+
+log = logging.getLogger("keybound.relay")
+
+
+class _WebSocketTransport:
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: ServerConnection) -> None:
+        self._conn = conn
+
+    async def send(self, data: bytes) -> None:
+        try:
+            await self._conn.send(data)
+        except ConnectionClosed:
+            raise TransportClosed() from None
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._conn.close(code, reason)
+
+
+def _ip(conn: ServerConnection) -> str:
+    address = conn.remote_address
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return "unknown"
+
+
+class RelayServer:
+    """Serve one :class:`RelayCore` on a host and port."""
+
+    def __init__(
+        self,
+        core: RelayCore,
+        host: str,
+        port: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.core = core
+        self.host = host
+        self.port = port
+        self.ssl_context = ssl_context
+        self._server: Server | None = None
+        self._sessions: set[Session] = set()
+
+    async def start(self) -> int:
+        """Listen; returns the bound port (useful with port 0)."""
+        cfg = self.core.config
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self.port,
+            ssl=self.ssl_context,
+            compression=None,
+            max_size=cfg.max_frame_size,
+            max_queue=4,
+            write_limit=64 * 1024,
+            open_timeout=cfg.handshake_timeout_s,
+            ping_interval=cfg.ping_interval_s,
+            ping_timeout=cfg.ping_interval_s,
+            close_timeout=2,  # a peer that ignores our close frame is cut off
+            process_request=self._process_request,
+            server_header=None,
+            logger=logging.getLogger("websockets.server"),
+        )
+        sockname = next(iter(self._server.sockets)).getsockname()
+        self.port = int(sockname[1])
+        return self.port
+
+    def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        """Refuse over-limit connections with 503 before upgrading."""
+        refusal = self.core.connections.refusal(_ip(conn))
+        if refusal is None:
+            return None
+        self.core.metrics.connections_refused.labels("limit").inc()
+        return conn.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
+
+    async def _handle(self, conn: ServerConnection) -> None:
+        core, cfg = self.core, self.core.config
+        ip = _ip(conn)
+        refusal = core.connections.refusal(ip)
+        if refusal is not None:
+            core.metrics.connections_refused.labels("limit").inc()
+            await conn.close(CLOSE_TRY_LATER, refusal)
+            return
+        transport = _WebSocketTransport(conn)
+        if core.unauth_limiter.take(ip):
+            core.metrics.connections_refused.labels("rate").inc()
+            core.metrics.rate_limited.labels("connect").inc()
+            with contextlib.suppress(TransportClosed):
+                await transport.send(
+                    f.encode_frame(0, f.Error(f.ErrorCode.RATE_LIMITED, "too many connections"))
+                )
+            await conn.close(CLOSE_POLICY, "rate limited")
+            return
+        core.connections.add(ip)
+        core.metrics.connections.inc()
+        session = Session(core, transport, ip)
+        self._sessions.add(session)
+        loop = asyncio.get_running_loop()
+        auth_deadline = loop.time() + cfg.auth_timeout_s
+        try:
+            await transport.send(session.hello())
+            while not session.closed:
+                if session.authenticated:
+                    timeout = cfg.idle_timeout_s
+                else:
+                    timeout = min(cfg.idle_timeout_s, max(0.0, auth_deadline - loop.time()))
+                try:
+                    async with asyncio.timeout(timeout):
+                        data = await conn.recv()
+                except TimeoutError:
+                    log_event(log, "timeout", ip=ip, authenticated=session.authenticated)
+                    await session.timed_out()
+                    break
+                await session.handle(data)
+        except (ConnectionClosed, TransportClosed):
+            pass
+        finally:
+            session.finished()
+            self._sessions.discard(session)
+            core.connections.remove(ip)
+            core.metrics.connections.dec()
+
+    async def shutdown(self, grace_s: float = 10.0) -> None:
+        """Stop accepting, let frames in hand finish (sends become durable and
+        are acknowledged), close every connection with 1001, then return."""
+        if self._server is None:
+            return
+        self._server.close(close_connections=False)  # stops listening at once
+        drains = [session.drain() for session in list(self._sessions)]
+        if drains:
+            await asyncio.gather(*drains, return_exceptions=True)
+        try:
+            async with asyncio.timeout(grace_s):
+                await self._server.wait_closed()
+        except TimeoutError:
+            log_event(log, "shutdown_forced", level=logging.WARNING, open=len(self._sessions))
+            for conn in list(self._server.connections):
+                conn.transport.abort()
