@@ -456,3 +456,24 @@ class ProtocolStateError(ProtocolError):
             f"Stored encryption state ({kind}) could not be opened: it is damaged or was "
             "written with another key."
         )
+
+
+# --- relay connection and engine (keybound.client) -------------------------------
+
+
+class RelayUnavailable(UserFacingError):
+    """The relay cannot be reached right now; queued messages go out later."""
+
+    def __init__(self, detail: str = "") -> None:
+        message = "The relay cannot be reached right now. Messages are kept and sent later."
+        super().__init__(f"{message} ({detail})" if detail else message)
+
+
+class RelayRefused(UserFacingError):
+    """The relay answered a request with an error code."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        self.code = code
+        super().__init__(
+            f"The relay refused the request ({code}){': ' + message if message else ''}."
+        )

@@ -169,6 +169,18 @@ class FetchIdentity(Frame):
 
 
 @dataclass(frozen=True)
+class FindIdentity(Frame):
+    """Which identity currently lists this token (a new device joining with its token)?
+
+    Answered by ``identity_chain`` or ``not_found``.  A token's public key is
+    in the chain anyway, so this reveals nothing the chain does not.
+    """
+
+    TYPE: ClassVar[str] = "find_identity"
+    token_id: bytes = field(metadata=_limit(MAX_ID_SIZE))
+
+
+@dataclass(frozen=True)
 class IdentityChain(Frame):
     TYPE: ClassVar[str] = "identity_chain"
     documents: tuple[bytes, ...]
@@ -326,7 +338,7 @@ FRAME_TYPES: dict[str, type[Frame]] = {
     cls.TYPE: cls
     for cls in (
         Challenge, Authenticate, Authenticated, PublishIdentity, FetchIdentity,
-        IdentityChain, PublishKeys, KeyCount, ClaimKeys, ClaimedKeys, Send, Sent,
+        FindIdentity, IdentityChain, PublishKeys, KeyCount, ClaimKeys, ClaimedKeys, Send, Sent,
         Fetch, Deliver, Ack, Ok, BlobBegin, BlobStarted, BlobChunk, BlobFinish,
         BlobStored, BlobGet, BlobData, Ping, Pong, Error,
     )
