@@ -10,6 +10,7 @@ With ``CI=true`` a missing pcscd or vpcd fails the test instead of skipping it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,9 @@ from pathlib import Path
 import pytest
 
 from keybound.errors import KeyboundError
-from keybound.token import pcsc
+from keybound.token import fido2_token, pcsc
+from keybound.token.base import TokenRef
+from keybound.token.openpgp.card import probe
 from keybound.token.sim import SimKind, VirtualCard, build_card
 from keybound.token.sim.inprocess import InProcessTransport
 from keybound.token.sim.presence import UserPresence
@@ -56,15 +59,30 @@ def unavailable(reason: str) -> None:
 
 @dataclass(frozen=True)
 class VpcdSetup:
+    """vpcd reader pairs: slots 0/1 are the default pair, 2..5 the extra pairs
+    that ``scripts/pcscd-start`` configures (ports 35965..35968)."""
+
     port: int
     reader_prefix: str
+    extra_prefixes: tuple[str, ...] = ()
 
     def reader(self, slot: int) -> str:
-        return f"{self.reader_prefix} 00 {slot:02d}"
+        pair = slot // 2
+        if pair > len(self.extra_prefixes):
+            unavailable(f"no vpcd reader for slot {slot} (scripts/pcscd-start adds slots 2-5)")
+        prefix = self.reader_prefix if pair == 0 else self.extra_prefixes[pair - 1]
+        return f"{prefix} 00 {slot % 2:02d}"
+
+    def slot_port(self, slot: int) -> int:
+        return self.port + slot
+
+
+EXTRA_READERS = ("Keybound PCD 1", "Keybound PCD 2")
 
 
 @pytest.fixture(scope="session")
 def vpcd() -> VpcdSetup:
+    overridden = "KEYBOUND_VPCD_PORT" in os.environ
     setup = VpcdSetup(
         port=int(os.environ.get("KEYBOUND_VPCD_PORT", "35963")),
         reader_prefix=os.environ.get("KEYBOUND_VPCD_READER", "Virtual PCD"),
@@ -75,6 +93,8 @@ def vpcd() -> VpcdSetup:
         unavailable(f"pcscd: {exc}")
     if setup.reader(0) not in names:
         unavailable(f"no vpcd reader {setup.reader(0)!r} in pcscd (readers: {names})")
+    if not overridden and all(f"{p} 00 00" in names for p in EXTRA_READERS):
+        setup = dataclasses.replace(setup, extra_prefixes=EXTRA_READERS)
     return setup
 
 
@@ -91,6 +111,24 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float =
             return True
         time.sleep(step)
     return predicate()
+
+
+def probe_reader(reader: str, kind: str) -> TokenRef:
+    """The token of ``kind`` in ``reader``; call on the token worker.
+
+    Probes one reader only, unlike ``discovery.list_tokens``: the other vpcd
+    readers may belong to other test runs on this machine.
+    """
+    if kind == "fido2":
+        ref = fido2_token.probe_pcsc(reader)
+    else:
+        transport = pcsc.PcscTransport(reader)
+        try:
+            ref = probe(transport)
+        finally:
+            transport.close()
+    assert ref is not None, f"no {kind} token in {reader}"
+    return ref
 
 
 @dataclass
@@ -129,7 +167,7 @@ class CardFactory:
         # a card just stopped in this slot may still look present for one pcscd poll
         assert wait_for(lambda: not _card_present(reader), timeout=5), f"{reader} is occupied"
         card = build_card(kind, state)
-        link = VpcdLink(card, port=self.vpcd.port + slot)
+        link = VpcdLink(card, port=self.vpcd.slot_port(slot))
         inserted = InsertedCard(card, link, reader, state)
         self.inserted.append(inserted)
         link.start(inserted=False)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from tests.conftest import CardFactory
+from tests.conftest import CardFactory, probe_reader
 
 from keybound.errors import LastTokenSlot, TokenNotEnrolled, WrongRecoveryCode
 from keybound.store.keys import MasterKey
@@ -27,9 +27,8 @@ from keybound.store.vault import (
     unlock_with_recovery_code,
     unlock_with_token,
 )
-from keybound.token import discovery, fido2_token, pcsc
-from keybound.token.base import EnrollOptions, PinKind, PublicKey, Token, TokenRef
-from keybound.token.openpgp import probe
+from keybound.token import discovery
+from keybound.token.base import EnrollOptions, PinKind, PublicKey, Token
 from keybound.token.prompter import FixedPinPrompter
 from keybound.token.worker import TokenWorker
 
@@ -41,22 +40,8 @@ ENROLL = {
 }
 
 
-def find(reader: str, kind: str) -> TokenRef:
-    """Probe one reader only (other vpcd readers may belong to other test runs)."""
-    if kind == "fido2":
-        ref = fido2_token.probe_pcsc(reader)
-    else:
-        transport = pcsc.PcscTransport(reader)
-        try:
-            ref = probe(transport)
-        finally:
-            transport.close()
-    assert ref is not None
-    return ref
-
-
 def open_present(worker: TokenWorker, reader: str, kind: str, known: Sequence[PublicKey]) -> Token:
-    ref = worker.call(find, reader, kind)
+    ref = worker.call(probe_reader, reader, kind)
     token: Token = worker.call(discovery.open_token, ref, PROMPTER, known)
     return token
 
