@@ -458,6 +458,38 @@ class ProtocolStateError(ProtocolError):
         )
 
 
+# --- the messenger engine (keybound.client: messenger, contacts, conversations) --------
+
+
+class EngineError(UserFacingError):
+    """Something the person asked of the messenger cannot be done as asked."""
+
+
+class EngineLocked(EngineError):
+    """The profile is locked: the history is closed until a token unlocks it."""
+
+    def __init__(self) -> None:
+        super().__init__("Keybound is locked. Plug in your security key and unlock it.")
+
+
+class UnknownContact(EngineError):
+    """No contact matches the name or ID given."""
+
+
+class UnknownConversation(EngineError):
+    def __init__(self) -> None:
+        super().__init__("There is no such conversation.")
+
+
+class UnknownMessage(EngineError):
+    def __init__(self) -> None:
+        super().__init__("There is no such message.")
+
+
+class NotAllowed(EngineError):
+    """Not allowed in this conversation (not a member, not an admin, not your message)."""
+
+
 # --- relay connection and engine (keybound.client) -------------------------------
 
 
@@ -472,8 +504,75 @@ class RelayUnavailable(UserFacingError):
 class RelayRefused(UserFacingError):
     """The relay answered a request with an error code."""
 
-    def __init__(self, code: str, message: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        *,
+        retry_after_ms: int | None = None,
+        device: tuple[bytes, bytes] | None = None,
+    ) -> None:
         self.code = code
+        self.retry_after_ms = retry_after_ms  # with rate_limited: when to try again
+        self.device = device  # (identity id, device id) a queue_full / not_found is about
         super().__init__(
             f"The relay refused the request ({code}){': ' + message if message else ''}."
+        )
+
+
+class RelayCertificateChanged(RelayUnavailable):
+    """A pinned (``--dev-tls``) relay shows another certificate than the one first trusted.
+
+    A subclass of :class:`RelayUnavailable` so that queued messages simply
+    wait, while the person is told why: nothing is sent until the pin is
+    reset on purpose.
+    """
+
+    def __init__(self, pinned: str, offered: str) -> None:
+        self.pinned, self.offered = pinned, offered
+        UserFacingError.__init__(
+            self,
+            "The relay's certificate changed since this device first trusted it "
+            f"(pinned SHA-256 {pinned[:11]}..., now {offered[:11]}...). If the relay's operator "
+            "replaced it, reset the relay's pin; otherwise someone may be intercepting the "
+            "connection. Nothing was sent.",
+        )
+
+
+class InvalidRelayAddress(UserFacingError):
+    """The relay URL is not a usable ``wss://`` (or loopback ``ws://``) address."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"The relay address is not usable: {detail}.")
+
+
+class AttachmentError(UserFacingError):
+    """An attachment could not be opened; no partial file was left behind."""
+
+
+class AttachmentDigestMismatch(AttachmentError):
+    """The downloaded data is not what the sender uploaded (checked before it is kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The attachment was changed or damaged on the way (its checksum does not match). "
+            "It was not saved."
+        )
+
+
+class AttachmentTruncated(AttachmentError):
+    """The attachment ends early: part of it is missing."""
+
+    def __init__(self) -> None:
+        super().__init__("The attachment is incomplete (it ends early). It was not saved.")
+
+
+class AttachmentTampered(AttachmentError):
+    """A part of the attachment fails authentication: altered, reordered or wrong key."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The attachment could not be decrypted: it was altered, or the key does not "
+            "match. It was not saved."
         )
