@@ -227,6 +227,22 @@ class Database:
             self._undo(depth)
             raise
 
+    @contextmanager
+    def joined(self) -> Iterator[None]:
+        """A transaction of its own, or simply part of the caller's open one.
+
+        Unlike a nested :meth:`transaction` this takes no savepoint: FTS5
+        flushes its pending index data at every savepoint, which costs a
+        segment write per message when the engine commits a batch.  A failure
+        inside rolls back with the caller's transaction as the exception
+        passes through it.
+        """
+        if self._depth:
+            yield
+            return
+        with self.transaction():
+            yield
+
     def _undo(self, depth: int) -> None:
         # SQLite may already have rolled the whole transaction back (disk full).
         if not self._conn.in_transaction:

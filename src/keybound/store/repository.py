@@ -213,7 +213,7 @@ class Repository:
         The read position only moves forward (a late "read" from another device
         never makes messages unread again).
         """
-        with self.db.transaction():
+        with self.db.joined():
             self.db.execute(
                 "UPDATE conversations SET (last_read_sort_at, last_read_message_id) = "
                 "(m.sort_at, m.message_id) FROM (SELECT sort_at, message_id FROM messages "
@@ -246,7 +246,7 @@ class Repository:
 
     def insert_messages(self, msgs: Iterable[Message]) -> None:
         """Bulk import (backup restore, benchmark) in one transaction; duplicates are skipped."""
-        with self.db.transaction():
+        with self.db.joined():
             self.db.executemany(
                 self._INSERT_MESSAGE, [[*_MESSAGE.values(m), m.sort_at] for m in msgs]
             )
@@ -291,7 +291,7 @@ class Repository:
 
     def delete_for_everyone(self, message_id: bytes, at: int) -> bool:
         """Keep a tombstone; drop its text (and search terms), reactions and attachments."""
-        with self.db.transaction():
+        with self.db.joined():
             done = self._update(
                 "body = NULL, deleted = 1, edited_at = ?", "AND deleted = 0", [at, message_id]
             )
@@ -437,7 +437,7 @@ class Repository:
 
     def apply_state_changes(self, changes: Iterable[StateChange]) -> None:
         """Write a batch of protocol state changes (in the caller's transaction if any)."""
-        with self.db.transaction():
+        with self.db.joined():
             for c in changes:
                 if c.value is None:
                     sql = "DELETE FROM crypto_state WHERE kind = ? AND key = ?"
