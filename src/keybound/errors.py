@@ -576,3 +576,29 @@ class AttachmentTampered(AttachmentError):
             "The attachment could not be decrypted: it was altered, or the key does not "
             "match. It was not saved."
         )
+
+
+# --- command line and local daemon (keybound.commands, keybound.client.daemon) --------
+
+
+class DaemonRequestFailed(UserFacingError):
+    """The Keybound process that holds the profile answered a request with an error.
+
+    ``kind`` says what a script can rely on: ``locked``, ``relay``, ``user`` or
+    ``internal`` (see ``keybound.client.daemon``).
+    """
+
+    def __init__(self, kind: str, type_name: str, message: str) -> None:
+        self.kind, self.type_name = kind, type_name
+        super().__init__(message)
+
+
+class MessageQueued(RelayUnavailable):
+    """The relay did not acknowledge in time: the message is stored and goes out later."""
+
+    def __init__(self) -> None:
+        UserFacingError.__init__(
+            self,
+            "The relay cannot be reached right now. The message is kept and will be sent "
+            "when Keybound next connects (for example with `keybound listen`).",
+        )

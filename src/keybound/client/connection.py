@@ -468,7 +468,7 @@ class WebSocketLink(RelayLink):
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise  # we are being stopped; a cancellation from inside the handler is not
-            log.error("relay %s was cancelled", what)
+            log.debug("relay %s was cancelled", what)  # e.g. the engine closing meanwhile
         except Exception as exc:  # the engine's bug or a failed request: the link lives on
             log.error("relay %s failed: %s", what, type(exc).__name__)
 

@@ -271,12 +271,23 @@ class Machine:
     # --- sending -------------------------------------------------------------------
 
     def encrypt_direct(
-        self, conversation_id: bytes, recipients: Iterable[bytes], content: Content, now_ms: int
+        self,
+        conversation_id: bytes,
+        recipients: Iterable[bytes],
+        content: Content,
+        now_ms: int,
+        *,
+        message_id: bytes | None = None,
     ) -> Outgoing:
-        """One Olm envelope per recipient device (and per other device of ours)."""
+        """One Olm envelope per recipient device (and per other device of ours).
+
+        ``message_id``: the ID to send under (the client stores the message
+        under it before encrypting); a fresh one when None.
+        """
         devices = self.recipients(recipients)
         self._require_sessions(devices)
-        inner = self._inner(new_message_id(now_ms, self._random), conversation_id, content, now_ms)
+        message_id = message_id or new_message_id(now_ms, self._random)
+        inner = self._inner(message_id, conversation_id, content, now_ms)
         deliveries, changes = [], []
         for d in devices:
             data, ch = self._olm_envelope(d, inner)
@@ -285,9 +296,18 @@ class Machine:
         return Outgoing(inner.message_id, tuple(deliveries), tuple(changes))
 
     def encrypt_group(
-        self, group_id: bytes, members: Iterable[bytes], content: Content, now_ms: int
+        self,
+        group_id: bytes,
+        members: Iterable[bytes],
+        content: Content,
+        now_ms: int,
+        *,
+        message_id: bytes | None = None,
     ) -> Outgoing:
-        """One Megolm envelope for every member device, preceded by any room-key shares."""
+        """One Megolm envelope for every member device, preceded by any room-key shares.
+
+        ``message_id`` as for :meth:`encrypt_direct` (room-key shares get their own IDs).
+        """
         devices = {_address(d): d for d in self.recipients(members)}
         out = self._outbound.get(group_id)
         rotate = out is None or out.needs_rotation(set(devices), now_ms, self._config.rotation)
@@ -310,7 +330,8 @@ class Machine:
                 deliveries.append(Delivery(a[0], a[1], data))
                 changes += ch
             out.shared |= set(targets)
-        inner = self._inner(new_message_id(now_ms, self._random), group_id, content, now_ms)
+        message_id = message_id or new_message_id(now_ms, self._random)
+        inner = self._inner(message_id, group_id, content, now_ms)
         body = out.session.encrypt(inner.encode()).to_bytes()
         changes.append(out.change(self._key))
         envelope = self._envelope(inner, Scheme.MEGOLM, body, session_id=out.session.session_id)

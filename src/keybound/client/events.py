@@ -1,0 +1,165 @@
+"""Events the engine reports to the UI (``async for event in messenger.events()``).
+
+Each is a frozen dataclass; the UI matches on the class.  Events are emitted
+after the change they report is committed, so a UI that re-reads the
+history on an event always finds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from keybound.client.link import LinkStatus
+from keybound.client.values import ContactInfo, LockReason, Message, MessageStatus
+
+
+class Event:
+    """Base class of every engine event."""
+
+    __slots__ = ()
+
+
+# --- messages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    """A new row in the history: an incoming message, or one we sent from another device."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class MessageStatusChanged(Event):
+    """An outgoing message moved on: sending -> sent -> delivered -> read, or failed."""
+
+    message_id: bytes
+    conversation_id: bytes
+    status: MessageStatus
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageEdited(Event):
+    message_id: bytes
+    conversation_id: bytes
+    edited_at: int
+
+
+@dataclass(frozen=True)
+class MessageDeleted(Event):
+    """Deleted for everyone: a tombstone remains, its text is gone."""
+
+    message_id: bytes
+    conversation_id: bytes
+
+
+@dataclass(frozen=True)
+class MessagesExpired(Event):
+    """Disappearing messages whose time was up, deleted from the vault."""
+
+    message_ids: tuple[bytes, ...]
+    conversation_ids: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class ReactionChanged(Event):
+    message_id: bytes
+    conversation_id: bytes
+    sender_identity: bytes
+    emoji: str | None  # None: the reaction was taken back
+
+
+@dataclass(frozen=True)
+class ReceiptReceived(Event):
+    message_id: bytes
+    conversation_id: bytes
+    recipient_identity: bytes
+    recipient_device: bytes
+    read: bool  # False: delivered
+    at: int
+
+
+@dataclass(frozen=True)
+class TypingChanged(Event):
+    conversation_id: bytes
+    identity_id: bytes
+    typing: bool
+
+
+# --- contacts, conversations, devices ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactAdded(Event):
+    contact: ContactInfo
+
+
+@dataclass(frozen=True)
+class ContactChanged(Event):
+    """A contact's identity chain moved on.
+
+    ``needs_reverification``: their set of security keys changed, so the
+    safety number changed: warn loudly and ask to compare numbers again.
+    """
+
+    contact: ContactInfo
+    needs_reverification: bool
+
+
+@dataclass(frozen=True)
+class ConversationChanged(Event):
+    """Created, renamed, members added or removed, timer changed, or we left it."""
+
+    conversation_id: bytes
+
+
+@dataclass(frozen=True)
+class DeviceAdded(Event):
+    identity_id: bytes
+    device_id: bytes
+    own: bool  # a device of our own identity
+
+
+@dataclass(frozen=True)
+class DeviceRemoved(Event):
+    identity_id: bytes
+    device_id: bytes
+    own: bool
+
+
+# --- engine ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionChanged(Event):
+    status: LinkStatus
+
+
+@dataclass(frozen=True)
+class Locked(Event):
+    """History closed and keys dropped; the outbox waits for the next unlock."""
+
+    reason: LockReason
+
+
+@dataclass(frozen=True)
+class Unlocked(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class AttachmentProgress(Event):
+    message_id: bytes
+    position: int
+    done: int  # bytes
+    total: int
+    upload: bool
+
+
+@dataclass(frozen=True)
+class EngineError(Event):
+    """Something failed in the background; ``text`` is a sentence for people."""
+
+    text: str
+    what: str = ""  # short machine-readable tag, e.g. "publish_keys", "inbox"

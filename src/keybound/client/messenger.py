@@ -1,0 +1,630 @@
+"""The Messenger: the one object the GUI and the CLI drive.
+
+One Messenger holds one profile (its lock) for its whole life.  While
+unlocked it runs a :class:`~keybound.client.session.Session` (database thread,
+engine core, relay link, background tasks); locking (on request, when idle,
+when the token is pulled out) stops the session: the link closes, the
+database closes, the keys are dropped, and the outbox waits on disk for the
+next unlock.  Every coroutine here runs on the event loop and never blocks
+it: database and protocol work runs on the database thread, token calls on
+the token worker thread.
+
+Methods that need the history raise :class:`~keybound.errors.EngineLocked`
+while locked.  Events: ``stream = messenger.events()`` then ``async for``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from keybound.client import account, actions, contacts, onboarding
+from keybound.client import attachments as files
+from keybound.client import events as ev
+from keybound.client import settings as cfg
+from keybound.client.conversations import ensure_direct
+from keybound.client.identities import decode_documents
+from keybound.client.link import LinkState, LinkStatus
+from keybound.client.onboarding import Opened
+from keybound.client.options import LinkFactory, LinkRequest, Options, websocket_link
+from keybound.client.outbox import advance
+from keybound.client.profile import Profile
+from keybound.client.session import Session
+from keybound.client.stream import EventStream, broadcast
+from keybound.client.values import (
+    ATTACHMENT,
+    Attachment,
+    AttachmentState,
+    ContactInfo,
+    ConversationSummary,
+    DeviceInfo,
+    LockReason,
+    Message,
+    MessageStatus,
+    Reaction,
+    Receipt,
+    Role,
+    SearchHit,
+)
+from keybound.errors import (
+    EngineLocked,
+    IdentityError,
+    ProfileError,
+    RelayRefused,
+    RelayUnavailable,
+    UnknownMessage,
+    UserFacingError,
+)
+from keybound.identity.document import build_next
+from keybound.identity.fingerprint import Invite, encode_qr, parse_invite
+from keybound.protocol import content as c
+from keybound.store.lock import ProfileLock
+from keybound.token.base import EnrollOptions
+from keybound.token.prompter import Prompter
+from keybound.token.worker import TokenWorker
+from keybound.wire.frames import DeviceAddress
+from keybound.wire.frames import Outgoing as WireOutgoing
+
+__all__ = [
+    "EventStream",
+    "LinkFactory",
+    "LinkRequest",
+    "Messenger",
+    "Options",
+    "websocket_link",
+]
+
+
+class Messenger:
+    """One profile: create/open it, lock/unlock it, and everything a person does."""
+
+    def __init__(
+        self, profile: Profile, prompter: Prompter, options: Options, lock: ProfileLock,
+        worker: TokenWorker,
+    ) -> None:  # fmt: skip
+        """Use :meth:`create_account`, :meth:`join_account` or :meth:`open`."""
+        self.profile = profile
+        self._prompter = prompter
+        self._options = options
+        self._env = options.env
+        self._lock = lock
+        self._worker = worker
+        self._owns_worker = options.token_worker is None
+        self._session: Session | None = None
+        self._streams: list[EventStream] = []
+        self._lifecycle = asyncio.Lock()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._last_activity = self._env.now_ms()
+        self._closed = False
+        self.identity_id = b""  # ours, once unlocked the first time
+        self.device_id = b""  # this installation's
+
+    # === creating, opening, locking ====================================================
+
+    @classmethod
+    async def create_account(
+        cls,
+        profile: Path,
+        relay_url: str,
+        prompter: Prompter,
+        *,
+        display_name: str,
+        device_name: str | None = None,
+        enroll: EnrollOptions | None = None,
+        tls_pin: str | bool = False,
+        options: Options | None = None,
+    ) -> tuple[Messenger, str]:
+        """A new identity on the present token; returns the Messenger and the recovery
+        code (show it once; it is stored nowhere).
+
+        ``enroll``: how to set up a blank token (its PINs); without it a blank token
+        is refused (``NoKeysOnToken``).  ``tls_pin``: True to pin a ``--dev-tls``
+        relay's certificate on first use, or its fingerprint up front.  The identity
+        is published to the relay in the background: see :meth:`wait_online`.
+        """
+        opts = options or Options()
+        prof = Profile(profile)
+        prof.ensure()
+        name = device_name or account.default_device_name()
+        return await cls._begin(
+            prof, prompter, opts,
+            lambda worker: onboarding.create(
+                prof, worker, prompter, opts, relay_url=relay_url, display_name=display_name,
+                device_name=name, enroll=enroll, tls_pin=tls_pin,
+            ),
+        )  # fmt: skip
+
+    @classmethod
+    async def join_account(
+        cls,
+        profile: Path,
+        relay_url: str,
+        prompter: Prompter,
+        *,
+        identity_id: bytes | None = None,
+        device_name: str | None = None,
+        tls_pin: str | bool = False,
+        options: Options | None = None,
+    ) -> tuple[Messenger, str]:
+        """Make this installation a new device of the identity whose token is plugged in
+        (the same token as on the first device, or a spare one of the identity).
+
+        The relay finds the identity by the token, or by ``identity_id`` if given.
+        The token signs the new device into the identity chain; our other devices
+        then send this one our contacts and tell every contact.  Returns the
+        Messenger and this installation's own recovery code.
+        """
+        opts = options or Options()
+        prof = Profile(profile)
+        prof.ensure()
+        name = device_name or account.default_device_name()
+        return await cls._begin(
+            prof, prompter, opts,
+            lambda worker: onboarding.join(
+                prof, worker, prompter, opts, relay_url=relay_url, device_name=name,
+                identity_id=identity_id, tls_pin=tls_pin,
+            ),
+        )  # fmt: skip
+
+    @classmethod
+    async def open(
+        cls, profile: Path, prompter: Prompter, *, options: Options | None = None
+    ) -> Messenger:
+        """Take the profile (``ProfileInUse`` if another process has it) and unlock it
+        with whichever enrolled token is present (asking for its PIN)."""
+        opts = options or Options()
+        prof = Profile(profile)
+        if not prof.exists():
+            raise ProfileError(f"There is no Keybound account in {profile}.")
+        messenger, _ = await cls._begin(
+            prof, prompter, opts, lambda worker: onboarding.unlock(prof, worker, prompter, opts)
+        )
+        return messenger
+
+    @classmethod
+    async def _begin(
+        cls, prof: Profile, prompter: Prompter, opts: Options, flow: Any
+    ) -> tuple[Messenger, str]:
+        lock = ProfileLock.acquire(prof.root)
+        worker = opts.token_worker or TokenWorker()
+        try:
+            opened: Opened = await flow(worker)
+        except BaseException:
+            lock.release()
+            if opts.token_worker is None:
+                worker.stop()
+            raise
+        messenger = cls(prof, prompter, opts, lock, worker)
+        async with messenger._lifecycle:
+            await messenger._start(opened)
+        return messenger, opened.recovery_code
+
+    @property
+    def locked(self) -> bool:
+        return self._session is None
+
+    async def unlock(self) -> None:
+        """Unlock with the present token (asks for its PIN through the prompter)."""
+        async with self._lifecycle:
+            if self._session is None and not self._closed:
+                opened = await onboarding.unlock(
+                    self.profile, self._worker, self._prompter, self._options
+                )
+                await self._start(opened)
+
+    async def lock(self, reason: LockReason = LockReason.REQUESTED) -> None:
+        """Close the history and drop the keys; the outbox waits on disk."""
+        async with self._lifecycle:
+            session, self._session = self._session, None
+            if session is not None:
+                await session.stop()
+                self._emit(ev.Locked(reason))
+
+    async def close(self) -> None:
+        """Lock, release the profile and end every event stream."""
+        if self._closed:
+            return
+        await self.lock()
+        self._closed = True
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._lock.release()
+        if self._owns_worker:
+            self._worker.stop()
+        for stream in list(self._streams):
+            stream.close()
+
+    async def __aenter__(self) -> Messenger:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def events(self) -> EventStream:
+        """Subscribe to the engine's events from now on (``async for e in stream``)."""
+        return EventStream(self._streams)
+
+    async def wait_online(self, timeout: float) -> None:
+        """Until the relay link is authenticated (``RelayUnavailable`` after ``timeout``)."""
+        await self._need().relay.wait_online(timeout)
+
+    @property
+    def connection(self) -> LinkStatus:
+        session = self._session
+        if session is None or session.link is None:
+            return LinkStatus(LinkState.DISCONNECTED)
+        return session.link.status
+
+    # === contacts =====================================================================
+
+    async def invite(self) -> str:
+        """Our ``keybound://invite`` link (relay, identity ID, fingerprint)."""
+        s = self._need()
+        return await s.db.run(contacts.own_invite_uri, s.core)
+
+    async def invite_qr_payload(self) -> bytes:
+        """The invite as QR payload bytes (render them with any QR encoder)."""
+        s = self._need()
+        invite: Invite = await s.db.run(contacts.own_invite, s.core)
+        return encode_qr(invite)
+
+    async def add_contact(self, invite_uri: str, name: str) -> ContactInfo:
+        """Fetch the identity the invite names from the relay, verify and pin it."""
+        s = self._need()
+        invite = parse_invite(invite_uri)
+        raw = await s.relay.fetch_identity(invite.identity_id)
+        docs = decode_documents(raw)
+        info, _update = await s.db.run(contacts.add, s.core, invite, docs, name)
+        self._emit(ev.ContactAdded(info))
+        s.wake.compose.set()
+        return info
+
+    async def contacts(self) -> list[ContactInfo]:
+        s = self._need()
+        return await s.db.run(contacts.contacts, s.core)
+
+    async def contact(self, name_or_id: str | bytes) -> ContactInfo:
+        """A contact by identity ID, display name, or hex prefix of the ID."""
+        s = self._need()
+        identity_id = await s.db.run(contacts.find, s.core, name_or_id)
+        return await s.db.run(contacts.contact_info, s.core, identity_id)
+
+    async def safety_number(self, identity_id: bytes) -> str:
+        return (await self.contact(identity_id)).safety_number
+
+    async def verify_contact(self, identity_id: bytes, verified: bool = True) -> ContactInfo:
+        """Mark verified after comparing safety numbers (or SAS emoji) in person."""
+        s = self._need()
+        info = await s.db.run(contacts.set_verified, s.core, identity_id, verified)
+        self._emit(ev.ContactChanged(info, needs_reverification=False))
+        return info
+
+    async def block(self, identity_id: bytes, blocked: bool = True) -> ContactInfo:
+        """A blocked person's messages are dropped unread."""
+        s = self._need()
+        return await s.db.run(contacts.set_blocked, s.core, identity_id, blocked)
+
+    async def rename_contact(self, identity_id: bytes, name: str) -> ContactInfo:
+        s = self._need()
+        return await s.db.run(contacts.rename, s.core, identity_id, name)
+
+    # === conversations ================================================================
+
+    async def conversations(self, *, archived: bool = False) -> list[ConversationSummary]:
+        s = self._need()
+        return await s.db.run(s.core.repo.conversations, archived=archived)
+
+    async def direct_conversation(self, identity_id: bytes) -> bytes:
+        """The direct conversation with a contact (created if needed)."""
+        s = self._need()
+
+        def job() -> bytes:
+            contacts.contact_info(s.core, identity_id)  # must be someone we know
+            with s.core.db.transaction():
+                return ensure_direct(
+                    s.core.repo, s.core.own_id, identity_id, s.core.now()
+                ).conversation_id
+
+        return await s.db.run(job)
+
+    async def members(self, conversation_id: bytes) -> list[tuple[bytes, Role]]:
+        s = self._need()
+        return await s.db.run(actions.members, s.core, conversation_id)
+
+    async def create_group(self, name: str, members: Sequence[bytes]) -> bytes:
+        """A new group with us as admin; returns its conversation ID."""
+        s = self._need()
+        group_id, effects = await s.db.run(actions.create_group, s.core, name, members)
+        await s.after(effects)
+        return group_id
+
+    async def add_members(self, group_id: bytes, members: Sequence[bytes]) -> None:
+        await self._need().act(actions.add_members, group_id, members)
+
+    async def remove_members(self, group_id: bytes, members: Sequence[bytes]) -> None:
+        """Removed members get no key to anything sent after this."""
+        await self._need().act(actions.remove_members, group_id, members)
+
+    async def rename_group(self, group_id: bytes, name: str) -> None:
+        await self._need().act(actions.rename_group, group_id, name)
+
+    async def leave_group(self, group_id: bytes) -> None:
+        await self._need().act(actions.leave_group, group_id)
+
+    async def set_disappearing(self, conversation_id: bytes, seconds: int | None) -> None:
+        """Messages from now on disappear ``seconds`` after they arrive (None: never)."""
+        await self._need().act(actions.set_timer, conversation_id, seconds)
+
+    # === messages =====================================================================
+
+    async def send_text(
+        self, conversation_id: bytes, text: str, *, reply_to: bytes | None = None
+    ) -> bytes:
+        """Queue a text (or a reply); returns its message ID once it is durably queued."""
+        content: c.Text | c.Reply = c.Reply(text, reply_to) if reply_to else c.Text(text)
+        s = self._need()
+        msg, effects = await s.batched(lambda: actions.send(s.core, conversation_id, content))
+        await s.after(effects)
+        return msg.message_id
+
+    async def send_file(
+        self,
+        conversation_id: bytes,
+        path: Path,
+        *,
+        media_type: str | None = None,
+        file_name: str | None = None,
+    ) -> bytes:
+        """Encrypt ``path`` with a fresh key, upload it, then send the attachment message.
+
+        The upload needs the relay (``RelayUnavailable`` otherwise; nothing is sent
+        then); the message itself then goes through the outbox like a text.
+        Progress: :class:`events.AttachmentProgress` (``upload=True``).
+        """
+        s = self._need()
+        mid = await s.db.run(s.core.new_id)
+        staging = self.profile.root / "outgoing"
+        staging.mkdir(mode=0o700, exist_ok=True)
+        sealed = await files.encrypt_file(path, staging / f"{mid.hex()}.kba")
+        total = sealed.ciphertext_size
+
+        def progress(done: int) -> None:
+            self._emit(ev.AttachmentProgress(mid, 0, done, total, upload=True))
+
+        try:
+            blob_id = await s.relay.upload_blob(
+                files.file_chunks(sealed.path), total, sealed.digest, progress
+            )
+        finally:
+            sealed.path.unlink(missing_ok=True)
+        name = (file_name or path.name)[:256]
+        kind = media_type or guess_media_type(path)
+        content = c.Attachment(blob_id, sealed.key, sealed.digest, sealed.size, kind, name)
+        row = Attachment(
+            mid, 0, blob_id, sealed.key, sealed.digest, sealed.size, kind, name,
+            local_state=AttachmentState.LOCAL, local_path=str(path),
+        )  # fmt: skip
+        msg, effects = await s.batched(
+            lambda: actions.send(
+                s.core, conversation_id, content, [row], content_kind=ATTACHMENT, message_id=mid
+            ),
+        )
+        await s.after(effects)
+        return msg.message_id
+
+    async def attachments(self, message_id: bytes) -> list[Attachment]:
+        s = self._need()
+        return await s.db.run(s.core.repo.attachments, message_id)
+
+    async def download(self, message_id: bytes, dest: Path, position: int = 0) -> Path:
+        """Fetch, check (SHA-256 of the ciphertext) and decrypt an attachment into ``dest``.
+
+        ``dest`` appears only once complete and genuine; on any failure nothing is left.
+        """
+        s = self._need()
+        found = [a for a in await self.attachments(message_id) if a.position == position]
+        if not found:
+            raise UnknownMessage()
+        att = found[0]
+        repo = s.core.repo
+        await s.db.run(
+            repo.set_attachment_state, message_id, position, AttachmentState.DOWNLOADING, None
+        )
+
+        def progress(done: int) -> None:
+            self._emit(ev.AttachmentProgress(message_id, position, done, att.size, upload=False))
+
+        try:
+            async with files.AttachmentWriter(dest, att.key, att.digest, att.size) as writer:
+                await s.relay.download_blob(att.blob_id, writer.write, progress)
+                path = await writer.finish()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await s.db.run(
+                    repo.set_attachment_state, message_id, position, AttachmentState.FAILED, None
+                )
+            raise
+        await s.db.run(
+            repo.set_attachment_state, message_id, position, AttachmentState.LOCAL, str(path)
+        )
+        return path
+
+    async def edit(self, message_id: bytes, text: str) -> None:
+        await self._need().act(actions.edit, message_id, text)
+
+    async def delete_for_everyone(self, message_id: bytes) -> None:
+        await self._need().act(actions.delete_for_everyone, message_id)
+
+    async def react(self, message_id: bytes, emoji: str, *, remove: bool = False) -> None:
+        await self._need().act(actions.react, message_id, emoji, remove)
+
+    async def mark_read(self, conversation_id: bytes, up_to: bytes | None = None) -> None:
+        """Everything up to ``up_to`` (default: the latest message) is read; senders get
+        read receipts (if the setting is on), our other devices learn it either way."""
+        await self._need().act(actions.mark_read, conversation_id, up_to)
+
+    async def typing(self, conversation_id: bytes, started: bool = True) -> None:
+        """Best effort: sent now if the relay is reachable, never queued."""
+        s = self._need()
+
+        def job() -> list[tuple[DeviceAddress, bytes]]:
+            item = actions.typing_item(s.core, conversation_id, started)
+            return [] if item is None else s.core.ephemeral(item)
+
+        envelopes = await s.db.run(job)
+        if envelopes:
+            with contextlib.suppress(RelayUnavailable, RelayRefused):
+                await s.relay.send([WireOutgoing(a, p) for a, p in envelopes])
+
+    async def retry(self, message_id: bytes) -> None:
+        """Send a failed message again."""
+        await self._need().act(actions.retry, message_id)
+
+    async def history(
+        self, conversation_id: bytes, limit: int = 50, *, before: bytes | None = None
+    ) -> list[Message]:
+        """Messages oldest first: the latest ``limit``, or the ``limit`` before ``before``."""
+        s = self._need()
+        repo = s.core.repo
+        if before is None:
+            return await s.db.run(repo.latest, conversation_id, limit)
+        return await s.db.run(repo.before, conversation_id, before, limit)
+
+    async def message(self, message_id: bytes) -> Message | None:
+        s = self._need()
+        return await s.db.run(s.core.repo.message, message_id)
+
+    async def receipts(self, message_id: bytes) -> list[Receipt]:
+        s = self._need()
+        return await s.db.run(s.core.repo.receipts, message_id)
+
+    async def reactions(self, message_id: bytes) -> list[Reaction]:
+        s = self._need()
+        return await s.db.run(s.core.repo.reactions, message_id)
+
+    async def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        s = self._need()
+        return await s.db.run(s.core.repo.search, text, limit)
+
+    async def wait_status(
+        self, message_id: bytes, wanted: MessageStatus, timeout: float
+    ) -> MessageStatus:
+        """Wait until the message reached ``wanted`` (or a later status, or failed);
+        returns the status it has when the wait ends (also on timeout)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            msg = await self.message(message_id)
+            if msg is None:
+                raise UnknownMessage()
+            if msg.status is MessageStatus.FAILED or (
+                msg.status is wanted or not advance(msg.status, wanted)
+            ):
+                return msg.status
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return msg.status
+            await asyncio.sleep(min(0.05, left))
+
+    async def pending_count(self) -> int:
+        """Envelopes and messages still waiting to reach the relay."""
+        s = self._need()
+        return await s.db.run(lambda: s.core.queues.count() + s.core.queues.compose_count())
+
+    # === devices =====================================================================
+
+    async def devices(self) -> list[DeviceInfo]:
+        """Our identity's devices (this one has ``is_current``), removed ones included."""
+        s = self._need()
+
+        def job() -> list[DeviceInfo]:
+            rows = s.core.repo.devices(s.core.own_id, include_removed=True)
+            return [contacts.device_info(d) for d in rows]
+
+        return await s.db.run(job)
+
+    async def remove_device(self, device_id: bytes) -> None:
+        """Revoke a device (a lost laptop) in our chain: signed by the token, published,
+        announced.  It can no longer log in to the relay nor receive anything new."""
+        s = self._need()
+        if device_id == s.core.device_id:
+            raise IdentityError("This is the device in use; remove it from another device.")
+        docs = await s.db.run(s.core.book.documents, s.core.own_id)
+        head = docs[-1]
+        if all(d.device_id != device_id for d in head.body.devices):
+            raise IdentityError("This identity has no such device.")
+        unsigned = build_next(
+            head,
+            self._env.now_s(),
+            devices=[d for d in head.body.devices if d.device_id != device_id],
+        )
+        signed = await self._worker.run(
+            account.sign_with_present_token,
+            self._options.tokens,
+            self._prompter,
+            head.body.tokens,
+            unsigned,
+        )
+        update = await s.db.run(s.accept_own, [*docs, signed])
+        await s.chain_events(update)
+        s.wake.publish.set()
+        effects = await s.db.run(actions.announce_devices, s.core, False)
+        await s.after(effects)
+
+    # === settings =========================================================================
+
+    async def setting(self, key: str) -> bool | int | str:
+        s = self._need()
+        defaults: dict[str, bool | int | str] = {
+            cfg.LOCK_ON_TOKEN_REMOVAL: True, cfg.READ_RECEIPTS: True,
+            cfg.TYPING_INDICATORS: True, cfg.IDLE_LOCK_SECONDS: 0,
+            cfg.PUBLISHED_VERSION: -1,
+        }  # fmt: skip
+        return await s.db.run(s.core.get_setting, key, defaults.get(key, ""))
+
+    async def set_setting(self, key: str, value: bool | int | str) -> None:
+        """Change one of ``settings.EDITABLE``."""
+        kind = cfg.EDITABLE.get(key)
+        if kind is None or type(value) is not kind:
+            raise UserFacingError(f"There is no setting {key!r} of that type.")
+        s = self._need()
+        await s.db.run(s.core.set_setting, key, value)
+
+    # === internals ==========================================================================
+
+    def _need(self) -> Session:
+        session = self._session
+        if session is None:
+            raise EngineLocked()
+        self._last_activity = self._env.now_ms()
+        return session
+
+    def _emit(self, event: ev.Event) -> None:
+        broadcast(self._streams, event)
+
+    async def _start(self, opened: Opened) -> None:
+        """Begin a session (the caller holds the lifecycle lock)."""
+        self.identity_id, self.device_id = opened.core.own_id, opened.core.device_id
+        session = Session(
+            opened.db, opened.core, opened.token, self._options, self._emit,
+            self._request_lock, lambda: self._last_activity,
+        )  # fmt: skip
+        self._session = session
+        self._last_activity = self._env.now_ms()
+        await session.start()
+        self._emit(ev.Unlocked())
+        await session.after(opened.effects)
+
+    def _request_lock(self, reason: LockReason) -> None:
+        """Lock soon (from a task of the session, which the lock will cancel)."""
+        task = asyncio.get_running_loop().create_task(self.lock(reason))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def guess_media_type(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -1,0 +1,85 @@
+"""Values the Messenger returns to the GUI and the CLI (frozen: they cross packages).
+
+History rows are the store's own values (:class:`keybound.store.models.Message`
+and friends), re-exported here so callers import from one place.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from keybound.store.models import (
+    Attachment,
+    AttachmentState,
+    Conversation,
+    ConversationKind,
+    ConversationSummary,
+    Member,
+    Message,
+    MessageStatus,
+    Reaction,
+    Receipt,
+    Role,
+    SearchHit,
+    Verification,
+)
+
+__all__ = [
+    "Attachment",
+    "AttachmentState",
+    "ContactInfo",
+    "Conversation",
+    "ConversationKind",
+    "ConversationSummary",
+    "DeviceInfo",
+    "LockReason",
+    "Member",
+    "Message",
+    "MessageStatus",
+    "Reaction",
+    "Receipt",
+    "Role",
+    "SearchHit",
+    "Verification",
+]
+
+# content_type values of history rows written by the engine (``Message.content_type``)
+TEXT = "text"
+ATTACHMENT = "attachment"
+UNDECRYPTABLE = "undecryptable"  # a message that can never be read; body is None
+UNSUPPORTED = "unsupported"  # made by a newer Keybound; body is None
+
+
+class LockReason(enum.StrEnum):
+    REQUESTED = "requested"
+    IDLE = "idle"
+    TOKEN_REMOVED = "token_removed"
+    DEVICE_REMOVED = "device_removed"  # this installation was removed from the identity
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    identity_id: bytes
+    device_id: bytes
+    name: str
+    added_at: int  # ms, when this installation learnt of it
+    is_current: bool  # this installation
+    removed: bool
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    """A contact as the contact list shows it."""
+
+    identity_id: bytes
+    display_name: str
+    verification: Verification
+    blocked: bool
+    safety_number: str  # 12 groups of 5 digits, the same on both sides
+    devices: tuple[DeviceInfo, ...]
+    chain_version: int
+
+    @property
+    def needs_reverification(self) -> bool:
+        return self.verification is Verification.CHANGED

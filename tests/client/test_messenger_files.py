@@ -1,0 +1,56 @@
+"""Attachments: stream-encrypted upload, download with digest check, on both sides."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from keybound.client import events as ev
+from keybound.client.values import AttachmentState
+from keybound.token.worker import TokenWorker
+from tests.relay.server_fixtures import RelayProcess
+
+from .harness import befriend, create, run, until
+
+
+def test_a_file_travels_encrypted_and_arrives_intact(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    original = tmp_path / "trail map.pdf"
+    original.write_bytes(os.urandom(3 * 1024 * 1024 + 12345))  # several blob chunks
+
+    async def scenario() -> None:
+        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        bob = await create(tmp_path, "bob", shared_relay.url, worker)
+        try:
+            a_conv, _ = await befriend(alice, bob)
+            mid = await alice.m.send_file(a_conv, original)
+            await until(lambda: bob.m.message(mid), what="the attachment message")
+            msg = await bob.m.message(mid)
+            assert msg is not None and msg.content_type == "attachment"
+            assert msg.body == "trail map.pdf"
+            [att] = await bob.m.attachments(mid)
+            assert att.size == original.stat().st_size
+            assert att.media_type == "application/pdf"
+            assert att.local_state is AttachmentState.REMOTE
+
+            dest = tmp_path / "downloads"
+            dest.mkdir()
+            path = await bob.m.download(mid, dest / "map.pdf")
+            assert (
+                hashlib.sha256(path.read_bytes()).digest()
+                == hashlib.sha256(original.read_bytes()).digest()
+            )
+            [att] = await bob.m.attachments(mid)
+            assert att.local_state is AttachmentState.LOCAL and att.local_path == str(path)
+            ups = [e for e in alice.events_of(ev.AttachmentProgress) if e.upload]
+            downs = [e for e in bob.events_of(ev.AttachmentProgress) if not e.upload]
+            assert ups and ups[-1].done == ups[-1].total
+            assert downs
+            assert not list((alice.profile / "outgoing").iterdir())  # no ciphertext left over
+        finally:
+            await alice.close()
+            await bob.close()
+
+    run(scenario())
