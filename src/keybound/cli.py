@@ -19,7 +19,7 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import demo, simulate, token
+    from .commands import account, chat, demo, listen, simulate, token
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -31,8 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help=f"profile directory (default: ${ENV_HOME}, else the per-user data directory)",
     )
+    parser.add_argument(
+        "--pin-fd",
+        dest="global_pin_fd",
+        type=int,
+        metavar="N",
+        help="read PINs from file descriptor N, one per line (never from argv or the environment)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    account.add_parser(sub)
+    chat.add_parsers(sub)
+    listen.add_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
     _no_abbreviations(parser)
@@ -71,9 +81,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70
 
 
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import demo, simulate, token
+MESSENGER_COMMANDS = frozenset(
+    {"invite", "contact", "send", "group", "history", "search", "devices", "download",
+     "status", "unlock", "lock"}
+)  # fmt: skip
 
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .commands import account, chat, demo, listen, simulate, token
+
+    if args.command == "init":
+        return account.run(args, profile_dir(args.profile))
+    if args.command == "listen":
+        return listen.run(args, profile_dir(args.profile))
+    if args.command in MESSENGER_COMMANDS:
+        return chat.run(args, profile_dir(args.profile))
     if args.command == "token":
         if args.token_command == "simulate":
             return simulate.run(args)

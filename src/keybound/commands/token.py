@@ -88,7 +88,8 @@ def add_parser(
 
 
 def _pins(args: argparse.Namespace) -> PinSource:
-    return FdPins(args.pin_fd) if args.pin_fd is not None else TerminalPins()
+    fd = args.pin_fd if args.pin_fd is not None else getattr(args, "global_pin_fd", None)
+    return FdPins(fd) if fd is not None else TerminalPins()
 
 
 def _print_info(info: TokenInfo, out: TextIO) -> None:

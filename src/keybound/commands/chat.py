@@ -1,0 +1,289 @@
+"""The messenger commands: invite, contact, send, group, history, search, devices, download.
+
+Each builds one request of ``keybound.client.daemon`` and runs it on the
+engine that :func:`session.open_target` finds (its own, or the running
+Keybound's), so a command behaves the same either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import MessageQueued, UnknownContact, UserFacingError
+from . import render, session
+
+SubParsers = argparse._SubParsersAction
+
+# read-only commands first take in what the relay holds, so the answer is current
+_CATCH_UP = {"history", "search", "contact.list", "contact.show", "devices", "group.members"}
+
+
+def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
+    invite = sub.add_parser("invite", help="print your invite link (and save it as a QR image)")
+    invite.add_argument("--qr", metavar="FILE.png", type=Path, help="also write a QR code PNG")
+
+    contact = sub.add_parser("contact", help="add, list and verify contacts")
+    csub = contact.add_subparsers(dest="contact_command", required=True, metavar="COMMAND")
+    add = csub.add_parser("add", help="add a contact from their invite link")
+    add.add_argument("uri", metavar="URI", help="the keybound://invite link")
+    add.add_argument("--name", required=True, help="the name you know them by")
+    listing = csub.add_parser("list", help="your contacts")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    verify = csub.add_parser("verify", help="compare safety numbers and mark a contact verified")
+    verify.add_argument("name", metavar="NAME")
+    verify.add_argument(
+        "--yes", action="store_true", help="do not ask: the numbers were compared already"
+    )
+
+    send = sub.add_parser(
+        "send",
+        help="send a message or a file to a contact or group",
+        description="Returns once the relay has stored the message (exit 0), or exits 4 "
+        "when the relay cannot be reached: the message is kept and sent later.",
+    )
+    send.add_argument("to", metavar="NAME", help="a contact or group name")
+    send.add_argument("text", metavar="TEXT", nargs="?", help="the message")
+    send.add_argument("--file", type=Path, metavar="PATH", help="send this file")
+    send.add_argument("--reply-to", metavar="MESSAGE_ID", help="reply to this message")
+    send.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="how long to wait for the relay (default 15)",
+    )
+
+    group = sub.add_parser("group", help="create and manage groups")
+    gsub = group.add_subparsers(dest="group_command", required=True, metavar="COMMAND")
+    create = gsub.add_parser("create", help="a new group with you as admin")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("members", metavar="MEMBER", nargs="+", help="contact names")
+    for verb, text in (("add", "add members"), ("remove", "remove members")):
+        g = gsub.add_parser(verb, help=text)
+        g.add_argument("group", metavar="GROUP")
+        g.add_argument("members", metavar="MEMBER", nargs="+")
+    leave = gsub.add_parser("leave", help="leave a group")
+    leave.add_argument("group", metavar="GROUP")
+    members = gsub.add_parser("members", help="list a group's members")
+    members.add_argument("group", metavar="GROUP")
+    members.add_argument("--json", action="store_true")
+
+    history = sub.add_parser("history", help="the messages of a conversation, oldest first")
+    history.add_argument("name", metavar="NAME", help="a contact or group name")
+    history.add_argument("--limit", type=int, default=50, metavar="N", help="latest N (default 50)")
+    history.add_argument("--json", action="store_true", help="one JSON object per line")
+    history.add_argument(
+        "--mark-read", action="store_true", help="mark them read (senders get read receipts)"
+    )
+
+    search = sub.add_parser("search", help="search all messages")
+    search.add_argument("text", metavar="TEXT")
+    search.add_argument("--limit", type=int, default=50, metavar="N")
+    search.add_argument("--json", action="store_true")
+
+    devices = sub.add_parser("devices", help="your devices; `devices remove ID` revokes one")
+    devices.add_argument("--json", action="store_true")
+    dsub = devices.add_subparsers(dest="devices_command", metavar="COMMAND")
+    remove = dsub.add_parser("remove", help="revoke a device (for example a lost laptop)")
+    remove.add_argument("device", metavar="ID", help="the device ID (or its first characters)")
+
+    download = sub.add_parser("download", help="fetch, check and decrypt a received file")
+    download.add_argument("message_id", metavar="MESSAGE_ID")
+    download.add_argument(
+        "--out", type=Path, default=Path("."), metavar="PATH", help="file or directory (default .)"
+    )
+    download.add_argument("--position", type=int, default=0, help=argparse.SUPPRESS)
+
+    status = sub.add_parser("status", help="whether Keybound is running, unlocked and online")
+    status.add_argument("--json", action="store_true")
+    sub.add_parser("unlock", help="unlock the running Keybound with the present token")
+    sub.add_parser("lock", help="lock the running Keybound")
+
+
+class UsageError(UserFacingError):
+    """The command line is incomplete or contradicts itself (exit code 2, like argparse)."""
+
+
+def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The daemon request for this command line."""
+    cmd = args.command
+    if cmd == "invite":
+        return "invite", {}
+    if cmd == "contact":
+        sub = args.contact_command
+        if sub == "add":
+            return "contact.add", {"uri": args.uri, "name": args.name}
+        if sub == "list":
+            return "contact.list", {}
+        return "contact.show", {"name": args.name}
+    if cmd == "send":
+        base: dict[str, Any] = {"to": args.to, "timeout": args.timeout}
+        if args.file is not None:
+            if args.text is not None:
+                raise UsageError("Give either a TEXT or --file, not both.")
+            return "send.file", {**base, "path": str(args.file.expanduser().resolve())}
+        if args.text is None:
+            raise UsageError("Nothing to send: give a TEXT or --file PATH.")
+        if args.reply_to:
+            base["reply_to"] = args.reply_to
+        return "send", {**base, "text": args.text}
+    if cmd == "group":
+        sub = args.group_command
+        if sub == "create":
+            return "group.create", {"name": args.name, "members": args.members}
+        if sub in ("add", "remove"):
+            return f"group.{sub}", {"group": args.group, "members": args.members}
+        return f"group.{sub}", {"group": args.group}
+    if cmd == "history":
+        return "history", {"with": args.name, "limit": args.limit, "mark_read": args.mark_read}
+    if cmd == "search":
+        return "search", {"text": args.text, "limit": args.limit}
+    if cmd == "devices":
+        if args.devices_command == "remove":
+            return "devices.remove", {"device": args.device}
+        return "devices", {}
+    if cmd == "download":
+        return "download", {
+            "message_id": args.message_id,
+            "dest": str(args.out.expanduser().resolve()),
+            "position": args.position,
+        }
+    if cmd in ("status", "unlock", "lock"):
+        return cmd, {}
+    raise UserFacingError(f"Unknown command {cmd!r}.")
+
+
+def run(args: argparse.Namespace, profile: Path, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        request(args)
+    except UsageError as exc:
+        print(f"keybound: {exc}", file=sys.stderr)
+        return session.EXIT_USAGE
+    return session.run(lambda: _run(args, profile, out))
+
+
+async def _run(args: argparse.Namespace, profile: Path, out: TextIO) -> int:
+    op, params = request(args)
+    if op in ("status", "unlock", "lock"):
+        return await _control(op, args, profile, out)
+    async with session.target(profile, args, catch_up=op in _CATCH_UP) as engine:
+        if args.command == "contact" and args.contact_command == "verify":
+            return await _verify(engine, args, out)
+        try:
+            result = await engine.call(op, params)
+        except UnknownContact:
+            if not isinstance(engine, session.Direct) or op in _CATCH_UP:
+                raise
+            # perhaps the group (or contact sync) is still waiting on the relay for us
+            await engine.catch_up()
+            result = await engine.call(op, params)
+        return _show(op, args, result, out)
+
+
+async def _control(op: str, args: argparse.Namespace, profile: Path, out: TextIO) -> int:
+    """status/lock/unlock talk to the running Keybound; without one they say so."""
+    from ..client.daemon import DaemonClient, DaemonUnavailable
+
+    try:
+        client = await DaemonClient.connect(profile)
+    except DaemonUnavailable:
+        client = None
+    if client is None:
+        if op == "status":
+            result: Any = {"running": False}
+            if args.json:
+                session.emit_json(result, out)
+            else:
+                print("Keybound is not running with this profile.", file=out)
+            return session.EXIT_OK
+        raise UserFacingError(
+            "No Keybound is running with this profile (start one with `keybound listen`)."
+        )
+    try:
+        result = await session.Remote(client).call(op, {})
+    finally:
+        await client.close()
+    if op == "status":
+        result = {"running": True, **result}
+        if args.json:
+            session.emit_json(result, out)
+        else:
+            state = "locked" if result["locked"] else f"unlocked, relay {result['connection']}"
+            print(f"Keybound is running (pid {result['pid']}): {state}.", file=out)
+        return session.EXIT_OK
+    print("locked" if result["locked"] else "unlocked", file=out)
+    return session.EXIT_OK
+
+
+async def _verify(engine: session.Target, args: argparse.Namespace, out: TextIO) -> int:
+    contact = await engine.call("contact.show", {"name": args.name})
+    number = contact["safety_number"]
+    print(f"Safety number with {contact['name']}:", file=out)
+    print(render.safety_number(number), file=out)
+    print(
+        "Compare it with the number on their screen (in person or on a call you trust).",
+        file=out,
+    )
+    out.flush()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserFacingError("No terminal to ask on: compare the numbers, then use --yes.")
+        answer = input("Do the numbers match? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print(f"{contact['name']} was not marked verified.", file=out)
+            return session.EXIT_USER
+    await engine.call(
+        "contact.verify", {"name": args.name, "verified": True, "safety_number": number}
+    )
+    print(f"{contact['name']} is now verified.", file=out)
+    return session.EXIT_OK
+
+
+def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
+    as_json = getattr(args, "json", False)
+    if op == "invite":
+        print(result["uri"], file=out)
+        if args.qr is not None:
+            from .qr import write_png
+
+            write_png(base64.b64decode(result["qr_payload"]), args.qr)
+            print(f"QR code written to {args.qr}", file=sys.stderr)
+    elif op == "contact.add":
+        print(f"Added {result['name']} ({result['identity_id'][:16]}).", file=out)
+        print(
+            f"Compare safety numbers with `keybound contact verify {result['name']}`.",
+            file=sys.stderr,
+        )
+    elif op in ("contact.list", "history", "search", "devices", "group.members"):
+        for item in result:
+            if as_json:
+                session.emit_json(item, out)
+            elif op == "contact.list":
+                render.contact_lines(item, out)
+            elif op == "devices":
+                print(render.device_line(item), file=out)
+            elif op == "group.members":
+                print(f"{item['name']}  ({item['role']})", file=out)
+            elif op == "search":
+                snippet = "".join(f"[{text}]" if match else text for text, match in item["snippet"])
+                print(f"[{item['conversation']}] {item['sender_name']}: {snippet}", file=out)
+            else:
+                print(render.message_line(item), file=out)
+    elif op in ("send", "send.file"):
+        print(result["message_id"], file=out)
+        out.flush()
+        if result["status"] == "sending":
+            raise MessageQueued()
+    elif op == "group.create":
+        print(result["conversation_id"], file=out)
+    elif op == "devices.remove":
+        print(f"Device {result['device_id']} was removed from your account.", file=out)
+    elif op == "download":
+        print(result["path"], file=out)
+        print(f"sha256 {result['sha256']}  {result['size']} bytes", file=sys.stderr)
+    return session.EXIT_OK

@@ -1,0 +1,99 @@
+"""Text output of the messenger commands (``--json`` prints the daemon's JSON as is)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, TextIO
+
+Json = Any
+
+
+def when(ms: int | None) -> str:
+    if not ms:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000))
+
+
+def message_line(msg: Json) -> str:
+    who = "me" if msg.get("outgoing") else msg.get("sender_name", "?")
+    at = when(msg.get("received_at") or msg.get("sent_at"))
+    if msg.get("deleted"):
+        body = "(deleted)"
+    elif msg.get("content_type") == "attachment":
+        files = ", ".join(
+            f"{a.get('file_name') or 'file'} ({a.get('size', 0)} bytes)"
+            for a in msg.get("attachments", [])
+        )
+        body = f"[file] {files}  (keybound download {msg['message_id']})"
+    elif msg.get("content_type") == "undecryptable":
+        body = "(a message that could not be decrypted)"
+    elif msg.get("body") is None:
+        body = f"({msg.get('content_type')})"
+    else:
+        body = str(msg["body"])
+    status = f"  [{msg['status']}]" if msg.get("outgoing") else ""
+    edited = " (edited)" if msg.get("edited_at") else ""
+    return f"{at}  {who}: {body}{edited}{status}"
+
+
+def event_line(event: Json) -> str | None:
+    """One line for ``keybound listen`` (None: not worth showing without --json)."""
+    kind = event.get("type")
+    if kind == "message":
+        return f"[{event.get('conversation', '?')}] {message_line(event)}"
+    if kind == "receipt":
+        return (
+            f"[{event.get('conversation', '?')}] {event.get('from_name', '?')} "
+            f"{'read' if event.get('receipt') == 'read' else 'received'} "
+            f"message {event['message_id'][:16]}"
+        )
+    if kind == "status" and event.get("status") == "failed":
+        return f"message {event['message_id'][:16]} failed: {event.get('reason') or 'unknown'}"
+    if kind == "contact_changed" and event.get("needs_reverification"):
+        name = event["contact"]["name"]
+        return (
+            f"WARNING: {name}'s security keys changed. Their safety number is now "
+            f"{event['contact']['safety_number']}. Compare it again in person "
+            f"(keybound contact verify {name!r})."
+        )
+    if kind == "contact_added":
+        return f"contact added: {event['contact']['name']}"
+    if kind in ("device_added", "device_removed"):
+        whose = "your" if event.get("own") else "a contact's"
+        verb = "added" if kind == "device_added" else "removed"
+        return f"{whose} device {event['device_id'][:16]} was {verb}"
+    if kind == "locked":
+        return f"locked ({event.get('reason')}); run `keybound unlock` once the key is back"
+    if kind == "unlocked":
+        return "unlocked"
+    if kind == "connection" and event.get("state") in ("online", "connecting"):
+        reason = f" ({event['reason']})" if event.get("reason") else ""
+        return f"relay: {event['state']}{reason}"
+    if kind == "error":
+        return f"error: {event.get('message')}"
+    return None
+
+
+def contact_lines(c: Json, out: TextIO) -> None:
+    mark = {"verified": "verified", "changed": "CHANGED - verify again"}.get(
+        c["verification"], "not verified"
+    )
+    blocked = ", blocked" if c.get("blocked") else ""
+    print(f"{c['name']}  ({mark}{blocked})", file=out)
+    print(f"  identity: {c['identity_id']}", file=out)
+    print(f"  devices:  {len(c['devices'])}", file=out)
+
+
+def safety_number(number: str) -> str:
+    groups = number.split()
+    if len(groups) != 12:
+        return number
+    return "\n".join("    " + " ".join(groups[i : i + 4]) for i in range(0, 12, 4))
+
+
+def device_line(d: Json) -> str:
+    flags = [
+        f for f, on in (("this computer", d.get("current")), ("removed", d.get("removed"))) if on
+    ]
+    extra = f"  ({', '.join(flags)})" if flags else ""
+    return f"{d['device_id']}  {d.get('name') or '-':<24} added {when(d.get('added_at'))}{extra}"
