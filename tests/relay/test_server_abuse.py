@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from keybound.wire import cbor
 from keybound.wire import frames as f
@@ -200,6 +200,25 @@ def test_slow_clients_are_timed_out(relay_factory: Any) -> None:
         client.conn.transport.write(b"\x82\xfe\x10\x00" + b"\x00" * 4 + b"abc")
         await asyncio.wait_for(client.closed.wait(), 5)
         assert 1.0 < time.monotonic() - started < 4.5  # the idle timer, not a protocol error
+        await client.close()
+
+    run(scenario())
+
+
+def test_the_auth_deadline_holds_however_busy_the_client_is(relay_factory: Any) -> None:
+    """Pings before authentication reset the idle timer, not the authentication deadline."""
+    relay: RelayProcess = relay_factory(args=["--auth-timeout", "1.5", "--idle-timeout", "1"])
+
+    async def scenario() -> None:
+        client = await RelayClient.connect(relay.url)
+        started = time.monotonic()
+        with contextlib.suppress(ConnectionError, ConnectionClosed, TimeoutError):
+            while time.monotonic() - started < 5:
+                await client.call(f.Ping(), f.Pong, timeout=1)
+                await asyncio.sleep(0.3)
+        await asyncio.wait_for(client.closed.wait(), 3)
+        assert 1.2 < time.monotonic() - started < 3
+        assert client.conn.close_code == 4000
         await client.close()
 
     run(scenario())

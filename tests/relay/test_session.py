@@ -8,6 +8,7 @@ from pathlib import Path
 from keybound.relay.config import RelayConfig
 from keybound.relay.core import RelayCore
 from keybound.relay.session import CLOSE_GOING_AWAY, Session
+from keybound.relay.storage.base import Limits, QueuedMessage
 from keybound.relay.storage.sqlite import SqliteStorage
 from keybound.wire import frames as f
 
@@ -79,6 +80,42 @@ def test_drain_answers_the_send_in_hand_before_closing(tmp_path: Path) -> None:
         assert out.replies()[7] == f.Sent(1)
         assert out.closed == (CLOSE_GOING_AWAY, "relay shutting down")
         assert out.frames[-1].body == f.Sent(1)  # nothing after the close
+        await core.close()
+
+    asyncio.run(scenario())
+
+
+def test_overlapping_batches_keep_order_when_some_sends_are_refused(tmp_path: Path) -> None:
+    """Several batches of one sender are in flight at once (SQLite keeps their
+    order): a send refused in the middle leaves the others stored in order."""
+
+    async def scenario() -> None:
+        limits = Limits(max_queue_messages=200)
+        storage = SqliteStorage(tmp_path / "relay.db", limits)
+        core = RelayCore(storage, RelayConfig(name="relay.test", storage=limits))
+        await core.start()
+        alice, bob, carol = Person(), Person(), Person()
+        sender, out = await _login(core, alice)
+        await _login(core, bob)
+        await _login(core, carol)
+        await storage.enqueue(
+            carol.device.address, [QueuedMessage(bob.device.address, b"x")] * 195, 0
+        )
+        for i in range(100):  # every tenth also goes to Bob, who has room for five
+            to_bob = f.Outgoing(bob.device.address, b"%03d" % i)
+            to_carol = f.Outgoing(carol.device.address, b"%03d" % i)
+            body = f.Send((to_carol, to_bob) if i % 10 == 0 else (to_carol,))
+            await sender.handle(f.encode_frame(10 + i, body))
+        while len(out.replies()) < 102:
+            await asyncio.sleep(0.01)
+        replies = [out.replies()[10 + i] for i in range(100)]
+        refused = [i for i, r in enumerate(replies) if isinstance(r, f.Error)]
+        assert refused == [50, 60, 70, 80, 90]
+        assert all(replies[i] == f.Sent(1 + (i % 10 == 0)) for i in range(100) if i not in refused)
+        queued = await storage.fetch(carol.device.address, 0, 200)
+        assert [m.payload for m in queued] == [b"%03d" % i for i in range(100) if i not in refused]
+        to_bob_stored = [m.payload for m in await storage.fetch(bob.device.address, 0, 300)]
+        assert to_bob_stored[195:] == [b"%03d" % i for i in range(0, 100, 10) if i not in refused]
         await core.close()
 
     asyncio.run(scenario())

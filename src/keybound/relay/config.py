@@ -37,7 +37,8 @@ class RelayConfig:
     # rate limits (frames of any kind; sends count once per recipient)
     device_rate: RateSpec = RateSpec(rate=200.0, burst=2000.0)
     ip_rate: RateSpec = RateSpec(rate=1000.0, burst=5000.0)
-    unauthenticated_ip_rate: RateSpec = RateSpec(rate=5.0, burst=50.0)  # connects + publishes
+    # connects, publishes and finds before authentication
+    unauthenticated_ip_rate: RateSpec = RateSpec(rate=5.0, burst=50.0)
     # delivery
     delivery_page: int = 100  # messages per pushed deliver frame
     delivery_window: int = 500  # delivered but unacknowledged messages per connection

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import ipaddress
 import logging
 import resource
@@ -130,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_rate,
         default=d.unauthenticated_ip_rate,
         metavar="R[/BURST]",
-        help="new connections and unauthenticated publishes per second per IP",
+        help="new connections and unauthenticated publishes and finds per second per IP",
     )
     p.add_argument("--expiry-interval", type=float, default=d.expiry_interval_s, metavar="S")
     p.add_argument("--log-format", choices=("kv", "json"), default="kv")
@@ -231,6 +232,10 @@ async def serve(args: argparse.Namespace) -> int:
             metrics_server = MetricsServer(metrics, lambda: core.healthy)
             mport = await metrics_server.start(*metrics_addr)
             print(f"metrics http://{metrics_addr[0]}:{mport}", flush=True)
+        # Everything allocated so far (modules, config, caches) lives as long as
+        # the process: keep the cyclic collector from rescanning it in every
+        # full collection, which otherwise stalls all connections for 10-20 ms.
+        gc.freeze()
         print(f"listening {scheme}://{shown}:{bound}", flush=True)
         log_event(log, "started", listen=f"{host}:{bound}", tls=bool(ssl_context))
         await stop.wait()

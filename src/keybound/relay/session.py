@@ -6,13 +6,16 @@ rules live here, so tests can drive a session with bytes:
 
 - Before authentication only ``authenticate``, ``publish_identity`` (the
   bootstrap: a device's chain must be on the relay before it can prove who
-  it is) and ``ping`` are served; anything else is ``unauthenticated``.
-  Publishing unauthenticated is safe because a chain is self-certifying: the
-  relay stores only chains that verify from their genesis and never lets a
-  chain fork or roll back what it holds, so a publisher gains nothing it
-  could not have by publishing as any device; it is rate-limited per IP.
+  it is), ``find_identity`` (a joining device has only its token: it needs
+  the chain to add itself to) and ``ping`` are served; anything else is
+  ``unauthenticated``.  Publishing unauthenticated is safe because a chain
+  is self-certifying: the relay stores only chains that verify from their
+  genesis and never lets a chain fork or roll back what it holds, so a
+  publisher gains nothing it could not have by publishing as any device.
+  Finding reveals only a chain, which lists the token anyway.  Both are
+  rate-limited per IP.
 - Frames are handled one at a time, in order, except that sends and acks
-  queue behind the write in progress (:class:`Pipeline`) and are stored in
+  queue behind the writes in progress (:class:`Pipeline`) and are stored in
   batches, still in arrival order: a sender's sends are stored in the order
   it sent them, which keeps per-sender order per recipient, and one commit
   covers many sends.  Replies are matched by request id, not by order.
@@ -35,6 +38,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 from keybound.errors import MalformedData
+from keybound.relay import codec
 from keybound.relay.auth import ChallengeState, signature_valid
 from keybound.relay.core import RelayCore
 from keybound.relay.directory import ChainRejected, DeviceRefused, identity_id_of
@@ -63,8 +67,9 @@ CLOSE_TIMEOUT = 4000  # handshake or idle timeout
 CLOSE_REPLACED = 4001  # the same device connected again
 
 _background: set[asyncio.Task[None]] = set()  # keeps fire-and-forget closes alive
-_TRUSTED = (f.Sent, f.Ok, f.Deliver, f.Pong)
+_BOOTSTRAP = (f.PublishIdentity, f.FindIdentity, f.Ping)  # served before authentication
 _PIPELINE_LIMIT = 64  # sends (or acks) waiting behind a commit before reading pauses
+_PIPELINE_DEPTH = 4  # batches of sends in flight at once, where storage keeps their order
 _FRAME_BUDGET = f.MAX_FRAME_SIZE - 4096  # room for the envelope of a deliver frame
 _PER_MESSAGE_OVERHEAD = 64
 
@@ -107,10 +112,14 @@ class Pipeline(Generic[_T]):
 
     A send must wait for a durable commit (an fsync, or a PostgreSQL commit);
     handled one frame at a time, a connection could then store only one send
-    per commit.  Instead, sends that arrive while a batch is being stored
-    queue up and are stored together in the next batch, in order: per-sender
-    order holds, and one commit covers many sends.  ``limit`` pending items
-    make :meth:`put` wait, which stops reading from the socket (backpressure).
+    per commit.  Instead, sends that arrive while ``depth`` batches are being
+    stored queue up and are stored together in the next batch, in order.
+    With ``depth`` 1 a batch starts only when the previous one is stored,
+    which keeps per-sender order on any backend; a deeper pipeline needs a
+    backend that commits overlapping writes in the order they were started
+    (``RelayStorage.ordered_writes``), and saves a connection the wait for
+    its previous commit.  ``limit`` pending items make :meth:`put` wait,
+    which stops reading from the socket (backpressure).
     """
 
     def __init__(
@@ -118,12 +127,14 @@ class Pipeline(Generic[_T]):
         run: Callable[[list[_T]], Awaitable[None]],
         limit: int,
         on_idle: Callable[[], Awaitable[None]],
+        depth: int = 1,
     ) -> None:
         self._run = run
         self._on_idle = on_idle
         self._limit = limit
+        self._depth = depth
         self._items: list[_T] = []
-        self._task: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
         self._space = asyncio.Event()
         self._space.set()
         self._idle = asyncio.Event()
@@ -136,8 +147,7 @@ class Pipeline(Generic[_T]):
     async def put(self, item: _T) -> None:
         self._items.append(item)
         self._idle.clear()
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._drain())
+        self._start()
         if len(self._items) >= self._limit:
             self._space.clear()
             await self._space.wait()
@@ -145,18 +155,33 @@ class Pipeline(Generic[_T]):
     async def join(self) -> None:
         await self._idle.wait()
 
-    async def _drain(self) -> None:
-        try:
-            while self._items:
-                batch, self._items = self._items, []
-                self._space.set()
-                await self._run(batch)
-        finally:
-            self._task = None
-            self._items.clear()
+    def _start(self) -> None:
+        # batches start in arrival order; their first steps run in that order too
+        loop = asyncio.get_running_loop()
+        while self._items and len(self._running) < self._depth:
+            batch, self._items = self._items, []
             self._space.set()
-            self._idle.set()
-        await self._on_idle()
+            task = loop.create_task(self._store(batch))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _store(self, batch: list[_T]) -> None:
+        failed = True
+        try:
+            await self._run(batch)
+            failed = False
+        finally:
+            self._running.discard(asyncio.current_task())
+            if failed:  # cancelled: the connection is going away
+                self._items.clear()
+                self._space.set()
+            elif self._items:
+                self._start()
+            idle = not self._running and not self._items
+            if idle:
+                self._idle.set()
+        if idle:
+            await self._on_idle()
 
 
 def _encoded_size(message: f.Incoming) -> int:
@@ -168,14 +193,17 @@ def _encoded_size(message: f.Incoming) -> int:
     )
 
 
-def _fit_frame(messages: list[f.Incoming]) -> list[f.Incoming]:
-    """The longest prefix of ``messages`` that fits in one frame (at least one)."""
-    total = 0
+def _fit_frame(messages: list[f.Incoming], limit: int) -> tuple[list[f.Incoming], bool]:
+    """The longest prefix of ``messages`` (a fetch of at most ``limit``, cut
+    after ``_FRAME_BUDGET`` payload bytes) that fits in one frame (at least
+    one), and whether more may be waiting after it."""
+    total = payload = 0
     for i, m in enumerate(messages):
         total += _encoded_size(m)
+        payload += len(m.payload)
         if total > _FRAME_BUDGET and i > 0:
-            return messages[:i]
-    return messages
+            return messages[:i], True
+    return messages, len(messages) >= limit or payload >= _FRAME_BUDGET
 
 
 class Session:
@@ -190,7 +218,10 @@ class Session:
         self._handling = False
         self.draining = False  # close once the frames in hand are done
         self._sends: Pipeline[tuple[int, f.Send]] = Pipeline(
-            self._store_sends, _PIPELINE_LIMIT, self._close_if_drained
+            self._store_sends,
+            _PIPELINE_LIMIT,
+            self._close_if_drained,
+            depth=_PIPELINE_DEPTH if core.storage.ordered_writes else 1,
         )
         self._acks: Pipeline[tuple[int, f.Ack]] = Pipeline(
             self._store_acks, _PIPELINE_LIMIT, self._close_if_drained
@@ -281,7 +312,7 @@ class Session:
         try:
             if not isinstance(data, bytes):
                 raise MalformedData("text frames are not part of this protocol")
-            envelope = f.decode_frame(data)
+            envelope = codec.decode(data)
             request_id = envelope.request_id
             body = envelope.body
             wait = core.ip_limiter.take(self.ip)
@@ -294,7 +325,7 @@ class Session:
             if isinstance(body, f.Authenticate):
                 await self._authenticate(request_id, body)
                 return
-            if not self.authenticated and not isinstance(body, f.PublishIdentity | f.Ping):
+            if not self.authenticated and not isinstance(body, _BOOTSTRAP):
                 raise RequestError(ErrorCode.UNAUTHENTICATED, "authenticate first")
             name = _HANDLERS.get(type(body))
             if name is None:
@@ -329,10 +360,7 @@ class Session:
 
     async def _send_frame(self, request_id: int, body: f.Frame) -> None:
         if not self.closed:
-            # replies on the hot path carry only values decoded and checked on the
-            # way in (or counts): re-checking them would double the codec's work
-            trusted = isinstance(body, _TRUSTED)
-            await self.transport.send(f.encode_frame(request_id, body, verify=not trusted))
+            await self.transport.send(_encode(request_id, body))
 
     def _device_rate(self, cost: float) -> None:
         assert self.device is not None
@@ -390,15 +418,8 @@ class Session:
     async def _publish_identity(self, request_id: int, body: f.Frame) -> f.Frame:
         assert isinstance(body, f.PublishIdentity)
         core = self.core
-        if self.authenticated:
-            self._device_rate(1 + len(body.documents) / 10)
-        else:  # verifying costs about one signature check per document
-            wait = core.unauth_limiter.take(self.ip, 1 + len(body.documents) / 20)
-            if wait:
-                core.metrics.rate_limited.labels("unauthenticated").inc()
-                raise RequestError(
-                    ErrorCode.RATE_LIMITED, "too many requests", retry_after_ms=_ms(wait)
-                )
+        # verifying costs about one signature check per document
+        self._bootstrap_rate(1 + len(body.documents) / 10, 1 + len(body.documents) / 20)
         for attempt in range(3):
             try:
                 identity_id = identity_id_of(body.documents)
@@ -429,6 +450,27 @@ class Session:
         if stored is None:
             raise RequestError(ErrorCode.NOT_FOUND, "no such identity")
         return f.IdentityChain(stored.documents[max(0, body.after_version + 1) :])
+
+    async def _find_identity(self, request_id: int, body: f.Frame) -> f.Frame:
+        assert isinstance(body, f.FindIdentity)
+        self._bootstrap_rate(1, 1)
+        stored = await self.core.storage.find_identity_by_token(body.token_id)
+        if stored is None:
+            raise RequestError(ErrorCode.NOT_FOUND, "no identity lists this token")
+        return f.IdentityChain(stored.documents)
+
+    def _bootstrap_rate(self, device_cost: float, ip_cost: float) -> None:
+        """Rate-limit a directory request: per device once authenticated,
+        else on the stricter per-IP budget for unauthenticated requests."""
+        if self.authenticated:
+            self._device_rate(device_cost)
+            return
+        wait = self.core.unauth_limiter.take(self.ip, ip_cost)
+        if wait:
+            self.core.metrics.rate_limited.labels("unauthenticated").inc()
+            raise RequestError(
+                ErrorCode.RATE_LIMITED, "too many requests", retry_after_ms=_ms(wait)
+            )
 
     async def _publish_keys(self, request_id: int, body: f.Frame) -> f.Frame:
         assert isinstance(body, f.PublishKeys) and self.device is not None
@@ -471,34 +513,34 @@ class Session:
         return None
 
     async def _store_sends(self, batch: list[tuple[int, f.Send]]) -> None:
-        """Store a batch of sends in one write; on a refusal, one by one so
-        that each send gets its own answer (all or nothing per send)."""
+        """Store a batch of sends in one write, each send all or nothing with
+        its own answer (:meth:`RelayStorage.enqueue_each`).
+
+        Nothing may be awaited before the storage call: with a deep pipeline,
+        batches reach the storage in the order their tasks started."""
         assert self.device is not None
         core = self.core
-        replies: list[tuple[int, f.Frame]] = []
         started = time.perf_counter()
         try:
-            await core.storage.enqueue(
+            outcomes = await core.storage.enqueue_each(
                 self.device,
-                [QueuedMessage(m.to, m.payload) for _, body in batch for m in body.messages],
+                [[QueuedMessage(m.to, m.payload) for m in body.messages] for _, body in batch],
                 core.now_ms(),
             )
-            replies = [(rid, f.Sent(len(body.messages))) for rid, body in batch]
         except Exception as exc:
-            if len(batch) == 1:
-                replies = [(batch[0][0], self._failure(exc))]
-            else:
-                for rid, body in batch:
-                    try:
-                        messages = [QueuedMessage(m.to, m.payload) for m in body.messages]
-                        await core.storage.enqueue(self.device, messages, core.now_ms())
-                        replies.append((rid, f.Sent(len(body.messages))))
-                    except Exception as one:
-                        replies.append((rid, self._failure(one)))
+            outcomes = [exc] * len(batch)
         core.metrics.enqueue_seconds.observe(time.perf_counter() - started)
-        stored = [b for (_, b), (_, r) in zip(batch, replies, strict=True) if isinstance(r, f.Sent)]
-        core.metrics.messages_queued.inc(sum(len(b.messages) for b in stored))
-        core.metrics.payload_bytes.inc(sum(len(m.payload) for b in stored for m in b.messages))
+        replies: list[tuple[int, f.Frame]] = []
+        stored = size = 0
+        for (rid, body), outcome in zip(batch, outcomes, strict=True):
+            if outcome is None:
+                replies.append((rid, f.Sent(len(body.messages))))
+                stored += len(body.messages)
+                size += sum(len(m.payload) for m in body.messages)
+            else:
+                replies.append((rid, self._failure(outcome)))
+        core.metrics.messages_queued.inc(stored)
+        core.metrics.payload_bytes.inc(size)
         await self._answer(replies)
 
     def _failure(self, exc: BaseException) -> f.Error:
@@ -522,12 +564,12 @@ class Session:
         assert isinstance(body, f.Fetch) and self.device is not None
         self._device_rate(1)
         limit = max(1, min(body.limit, self.core.config.max_fetch))
-        got = await self.core.storage.fetch(self.device, 0, limit)
-        page = _fit_frame(got)
+        got = await self.core.storage.fetch(self.device, 0, limit, _FRAME_BUDGET)
+        page, more = _fit_frame(got, limit)
         if page:
             self._cursor = max(self._cursor, page[-1].queue_id)
         self.core.metrics.messages_delivered.inc(len(page))
-        return f.Deliver(tuple(page), more=len(page) < len(got) or len(got) == limit)
+        return f.Deliver(tuple(page), more=more)
 
     async def _ack(self, request_id: int, body: f.Frame) -> f.Frame | None:
         assert isinstance(body, f.Ack) and self.device is not None
@@ -608,17 +650,19 @@ class Session:
                 await self._wake_event.wait()
                 self._wake_event.clear()
                 while not self.closed and (room := self._room()) > 0:
-                    got = await self.core.storage.fetch(device, self._cursor, room)
+                    got = await self.core.storage.fetch(device, self._cursor, room, _FRAME_BUDGET)
                     if not got:
                         break
-                    page = _fit_frame(got)
+                    page, more = _fit_frame(got, room)
                     for m in page:
                         self._inflight[m.queue_id] = len(m.payload)
                         self._inflight_bytes += len(m.payload)
                     self._cursor = page[-1].queue_id
-                    more = len(page) < len(got) or len(got) == room
                     self.core.metrics.messages_delivered.inc(len(page))
                     await self._send_frame(0, f.Deliver(tuple(page), more=more))
+                    if not more:
+                        # drained as of that read; a later commit sets the event again
+                        break
         except asyncio.CancelledError:
             raise
         except TransportClosed:
@@ -639,6 +683,7 @@ class Session:
 _HANDLERS: dict[type[f.Frame], str] = {
     f.PublishIdentity: "_publish_identity",
     f.FetchIdentity: "_fetch_identity",
+    f.FindIdentity: "_find_identity",
     f.PublishKeys: "_publish_keys",
     f.ClaimKeys: "_claim_keys",
     f.Send: "_send",
@@ -650,6 +695,19 @@ _HANDLERS: dict[type[f.Frame], str] = {
     f.BlobGet: "_blob_get",
     f.Ping: "_ping",
 }
+
+
+def _encode(request_id: int, body: f.Frame) -> bytes:
+    """The frame's bytes.  Replies on the hot path carry only values decoded
+    and checked on the way in (or counts): they skip the re-check, and the
+    commonest are coded by hand (:mod:`.codec`, same bytes)."""
+    if isinstance(body, f.Sent):
+        return codec.encode_sent(request_id, body.accepted)
+    if isinstance(body, f.Ok):
+        return codec.encode_ok(request_id)
+    if isinstance(body, f.Deliver):
+        return codec.encode_deliver(request_id, body.messages, body.more)
+    return f.encode_frame(request_id, body, verify=not isinstance(body, f.Pong))
 
 
 def _ms(seconds: float) -> int:

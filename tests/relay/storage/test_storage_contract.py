@@ -18,7 +18,7 @@ from keybound.relay.storage.base import (
     QuotaExceeded,
     StorageUnavailable,
 )
-from keybound.wire.frames import DeviceAddress, SignedKey
+from keybound.wire.frames import DeviceAddress, Incoming, SignedKey
 from tests.relay.storage.conftest import Backend, device
 
 ALICE = device("alice")
@@ -101,6 +101,32 @@ def test_ack_deletes_only_the_recipients_own_messages(backend: Backend) -> None:
     asyncio.run(body())
 
 
+def test_ack_of_many_ids_at_once(backend: Backend) -> None:
+    async def body() -> None:
+        async with backend.started() as node:
+            s = node.storage
+            await s.enqueue(ALICE, [msg(BOB, f"{n}") for n in range(1300)], NOW)
+            await s.enqueue(ALICE, [msg(CAROL, "c")], NOW)
+            ids = [m.queue_id for m in await everything_ids(s)]
+            carol = [m.queue_id for m in await s.fetch(CAROL, 0, 10)]
+            assert len(ids) == 1300
+            assert await s.ack(BOB, [*ids[:1299], *carol, *ids[:5]]) == 1299
+            assert [m.payload for m in await s.fetch(BOB, 0, 10)] == [b"1299"]
+            assert await s.queue_size(BOB) == (1, 4)
+            assert await s.queue_size(CAROL) == (1, 1)
+
+    async def everything_ids(s: object) -> list[Incoming]:
+        from keybound.relay.storage.base import RelayStorage
+
+        assert isinstance(s, RelayStorage)
+        out: list[Incoming] = []
+        while page := await s.fetch(BOB, out[-1].queue_id if out else 0, 500):
+            out += page
+        return out
+
+    asyncio.run(body())
+
+
 def test_wakeup_once_per_recipient_after_commit(backend: Backend) -> None:
     async def body() -> None:
         async with backend.started(Limits(max_queue_bytes=5)) as node:
@@ -149,6 +175,55 @@ def test_concurrent_sends_keep_each_senders_order(backend: Backend) -> None:
             for sender in senders:
                 mine = [m.payload for m in got if m.sender == sender]
                 assert mine == [f"{n:03}".encode() for n in range(15)]
+
+    asyncio.run(body())
+
+
+def test_enqueue_each_answers_each_send_and_keeps_order(backend: Backend) -> None:
+    limits = Limits(max_queue_messages=3)
+
+    async def body() -> None:
+        async with backend.started(limits) as node:
+            s = node.storage
+            outcomes = await s.enqueue_each(
+                ALICE,
+                [
+                    [msg(BOB, "1"), msg(CAROL, "c1")],
+                    [msg(CAROL, "c2"), msg(BOB, "2"), msg(BOB, "3"), msg(BOB, "4")],  # bob full
+                    [msg(BOB, "5")],
+                    [],
+                ],
+                NOW,
+            )
+            assert outcomes[0] is None and outcomes[2] is None and outcomes[3] is None
+            assert isinstance(outcomes[1], QueueFull) and outcomes[1].recipient == BOB
+            assert [m.payload for m in await s.fetch(BOB, 0, 10)] == [b"1", b"5"]
+            assert [m.payload for m in await s.fetch(CAROL, 0, 10)] == [b"c1"]  # all or nothing
+            assert await s.queue_size(BOB) == (2, 2)
+            assert set(node.wakeups) == {BOB, CAROL}
+            assert await s.enqueue_each(ALICE, [[msg(CAROL, "c3")]], NOW) == [None]
+
+    asyncio.run(body())
+
+
+def test_overlapping_writes_commit_in_start_order_where_promised(backend: Backend) -> None:
+    """A backend with ``ordered_writes`` commits writes in the order they were
+    started even when they overlap: the session then pipelines a sender's sends."""
+
+    async def body() -> None:
+        async with backend.started() as node:
+            s = node.storage
+            if not s.ordered_writes:
+                assert backend.name == "postgres"  # the session stores one batch at a time
+                return
+            tasks = [
+                asyncio.ensure_future(s.enqueue_each(ALICE, [[msg(BOB, f"{n:03}")]], NOW))
+                for n in range(50)
+            ]
+            tasks += [asyncio.ensure_future(s.enqueue(ALICE, [msg(BOB, "last")], NOW))]
+            await asyncio.gather(*tasks)
+            got = [m.payload for m in await s.fetch(BOB, 0, 100)]
+            assert got == [f"{n:03}".encode() for n in range(50)] + [b"last"]
 
     asyncio.run(body())
 

@@ -164,8 +164,9 @@ def test_nodes_starting_together_migrate_once(pg_dsn: str) -> None:
             await nodes[0].enqueue(ALICE, [QueuedMessage(BOB, b"hi")], NOW)
             assert [m.payload for m in await nodes[3].fetch(BOB, 0, 10)] == [b"hi"]
             async with await psycopg.AsyncConnection.connect(pg_dsn) as conn:
-                cursor = await conn.execute("SELECT version FROM keybound_schema_version")
-                assert await cursor.fetchall() == [(1,)]
+                query = "SELECT version FROM keybound_schema_version ORDER BY version"
+                cursor = await conn.execute(query)
+                assert await cursor.fetchall() == [(1,), (2,)]
         finally:
             await asyncio.gather(*(n.close() for n in nodes))
 

@@ -113,6 +113,12 @@ Resync = Callable[[], None]
 class RelayStorage(ABC):
     """Async storage interface; one instance per relay process."""
 
+    #: True when writes commit in the order their calls were started, even
+    #: while earlier ones are still running (a single writer queue, as in
+    #: SQLite).  A connection may then start its next sends before the
+    #: previous ones are stored without breaking per-sender order.
+    ordered_writes: bool = False
+
     @abstractmethod
     async def start(self, wakeup: Wakeup, resync: Resync | None = None) -> None:
         """Open connections, create or migrate the schema, start listening.
@@ -138,7 +144,22 @@ class RelayStorage(ABC):
     ) -> None:
         """Append ``documents`` if the stored head is still ``expected_head``
         (-1: no chain yet), else raise :class:`ChainConflict`; the caller has
-        verified the extended chain."""
+        verified the extended chain.
+
+        In the same transaction the token index is brought to the new head:
+        every token id the head document lists points to this identity, and
+        tokens the head no longer lists stop pointing to it."""
+
+    @abstractmethod
+    async def find_identity_by_token(self, token_id: bytes) -> StoredChain | None:
+        """The chain whose current head lists ``token_id``, else None.
+
+        Listing a token takes no signature of that token, so another identity
+        may list someone else's token too.  Of several, the one in which the
+        token signed a document (its keeper proved holding it) wins, then the
+        one that listed it first.  A joining device checks the answer anyway
+        (its token is in the head, and the person recognises the identity).
+        """
 
     @abstractmethod
     async def publish_keys(
@@ -163,11 +184,44 @@ class RelayStorage(ABC):
         """Store every message durably (all or none), then wake the recipients.
         Raises :class:`QueueFull` naming the first recipient over its cap."""
 
+    async def enqueue_each(
+        self, sender: DeviceAddress, sends: Sequence[Sequence[QueuedMessage]], now_ms: int
+    ) -> list[Exception | None]:
+        """Store several sends of one sender, in order, each all or nothing:
+        per send None (stored durably) or the exception that refused it.
+
+        This default stores them together and, if that is refused, one by
+        one; a backend may do better (one transaction with a savepoint per
+        send).  Raising means none was stored.
+        """
+        if len(sends) == 1:
+            return [await self._enqueue_one(sender, sends[0], now_ms)]
+        try:
+            await self.enqueue(sender, [m for send in sends for m in send], now_ms)
+        except Exception:
+            return [await self._enqueue_one(sender, send, now_ms) for send in sends]
+        return [None] * len(sends)
+
+    async def _enqueue_one(
+        self, sender: DeviceAddress, messages: Sequence[QueuedMessage], now_ms: int
+    ) -> Exception | None:
+        try:
+            await self.enqueue(sender, messages, now_ms)
+        except Exception as exc:
+            return exc
+        return None
+
     @abstractmethod
     async def fetch(
-        self, recipient: DeviceAddress, after_queue_id: int, limit: int
+        self,
+        recipient: DeviceAddress,
+        after_queue_id: int,
+        limit: int,
+        max_bytes: int | None = None,
     ) -> list[Incoming]:
-        """Oldest first, only ``recipient``'s own messages."""
+        """Oldest first, only ``recipient``'s own messages: at most ``limit``,
+        and with ``max_bytes`` none after the one whose payload brings the
+        total to ``max_bytes`` or more (so always at least one if any wait)."""
 
     @abstractmethod
     async def ack(self, recipient: DeviceAddress, queue_ids: Sequence[int]) -> int:

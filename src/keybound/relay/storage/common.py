@@ -1,4 +1,5 @@
-"""Pieces both backends share: how a device is keyed, ids, grouping, wakeups.
+"""Pieces both backends share: how a device is keyed, ids, grouping, wakeups,
+and which tokens a chain lists (for the token index).
 
 A device is stored as one opaque key (``len(identity) || identity || device``)
 so every hot-path query filters on a single column with a leading index,
@@ -11,7 +12,10 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from keybound.errors import IdentityError, MalformedData
+from keybound.identity.document import SignedDocument, decode_document
 from keybound.relay.storage.base import (
     InvalidBlobRequest,
     KeyCounts,
@@ -102,3 +106,39 @@ def call_wakeup(wakeup: Wakeup | None, recipients: Iterable[bytes]) -> None:
             wakeup(device_from_key(key))
         except Exception:
             log.exception("wakeup callback failed")
+
+
+@dataclass(frozen=True)
+class ChainTokens:
+    """What the token index records about appended documents.
+
+    ``head``: the token ids the last document lists (documents carry full
+    sets, so this is the identity's current token set); ``signers``: the
+    token ids that signed one of the documents, which proves the identity's
+    keeper holds that token (listing a token needs no signature of its own).
+    """
+
+    head: tuple[bytes, ...]
+    signers: frozenset[bytes]
+
+
+def chain_tokens(documents: Sequence[bytes]) -> ChainTokens:
+    """The tokens of appended ``documents`` (their last one is the new head).
+
+    The storage holds documents the server verified, so they decode; a
+    document that does not (only in storage tests, which store opaque
+    bytes) lists no tokens and proves no signer.
+    """
+    decoded = [_decoded(d) for d in documents]
+    last = decoded[-1] if decoded else None
+    return ChainTokens(
+        head=tuple(t.token_id for t in last.body.tokens) if last is not None else (),
+        signers=frozenset(d.signer for d in decoded if d is not None),
+    )
+
+
+def _decoded(data: bytes) -> SignedDocument | None:
+    try:
+        return decode_document(data)
+    except (MalformedData, IdentityError):
+        return None

@@ -58,6 +58,7 @@ from keybound.relay.storage.base import (
 from keybound.relay.storage.common import (
     EXPIRE_BATCH,
     call_wakeup,
+    chain_tokens,
     check_blob_size,
     check_range,
     counts,
@@ -229,6 +230,7 @@ class PostgresStorage(RelayStorage):
         self, identity_id: bytes, expected_head: int, documents: Sequence[bytes]
     ) -> None:
         rows = [(identity_id, expected_head + 1 + i, bytes(d)) for i, d in enumerate(documents)]
+        tokens = chain_tokens([row[2] for row in rows])
 
         async def run(conn: Conn) -> None:
             cursor = await conn.execute(
@@ -245,8 +247,30 @@ class PostgresStorage(RelayStorage):
                     " VALUES (%s, %s, %s)",
                     rows,
                 )
+            if rows:
+                await postgres_schema.index_chain_tokens(conn, identity_id, tokens)
 
         await self._tx(run, on_unique=lambda: ChainConflict("the identity chain changed meanwhile"))
+
+    async def find_identity_by_token(self, token_id: bytes) -> StoredChain | None:
+        async def run(conn: Conn) -> StoredChain | None:
+            cursor = await conn.execute(
+                "SELECT identity_id FROM identity_tokens WHERE token_id = %s"
+                " ORDER BY signed DESC, seq LIMIT 1",
+                (token_id,),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            identity_id = bytes(row[0])
+            cursor = await conn.execute(
+                "SELECT document FROM chain_documents WHERE identity_id = %s ORDER BY version",
+                (identity_id,),
+            )
+            documents = tuple(bytes(d) for (d,) in await cursor.fetchall())
+            return StoredChain(identity_id, documents) if documents else None
+
+        return await self._tx(run)
 
     async def publish_keys(
         self, device: DeviceAddress, one_time: Sequence[SignedKey], fallback: SignedKey | None
@@ -366,7 +390,11 @@ class PostgresStorage(RelayStorage):
         await asyncio.shield(task)
 
     async def fetch(
-        self, recipient: DeviceAddress, after_queue_id: int, limit: int
+        self,
+        recipient: DeviceAddress,
+        after_queue_id: int,
+        limit: int,
+        max_bytes: int | None = None,
     ) -> list[Incoming]:
         if limit <= 0:
             return []
@@ -375,15 +403,14 @@ class PostgresStorage(RelayStorage):
             " WHERE recipient = %s AND queue_id > %s ORDER BY queue_id LIMIT %s",
             (device_key(recipient), after_queue_id, limit),
         )
-        return [
-            Incoming(
-                queue_id=qid,
-                sender=device_from_key(bytes(sender)),
-                received_ms=received,
-                payload=bytes(payload),
-            )
-            for qid, sender, received, payload in rows
-        ]
+        out: list[Incoming] = []
+        total = 0
+        for qid, sender, received, payload in rows:
+            out.append(Incoming(qid, device_from_key(bytes(sender)), received, bytes(payload)))
+            total += len(payload)
+            if max_bytes is not None and total >= max_bytes:
+                break
+        return out
 
     async def ack(self, recipient: DeviceAddress, queue_ids: Sequence[int]) -> int:
         if not queue_ids:

@@ -12,17 +12,71 @@ Indices, each led by the device key so every hot query touches one device
 the per-device caps (its row is also the lock that orders concurrent sends
 to one device), ``one_time_keys (device, seq)`` claims, ``blob_chunks (ref,
 start_at)`` ranges.  ``*_expiry`` indices serve only the periodic sweep.
+The token index (``identity_tokens``, directory only, off the hot path) is
+keyed by token id, with an index by identity for keeping it in step with
+the head.
+
+A migration is SQL, or a coroutine of the connection for steps SQL cannot
+do (filling the token index from the stored chains).  Append a migration;
+never edit one that shipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from psycopg import AsyncConnection
 
 from keybound.relay.storage.base import StorageUnavailable
+from keybound.relay.storage.common import ChainTokens, chain_tokens
 
-MIGRATIONS: tuple[str, ...] = (
+Migration = str | Callable[[AsyncConnection[Any]], Awaitable[None]]
+
+
+async def index_chain_tokens(
+    conn: AsyncConnection[Any], identity_id: bytes, tokens: ChainTokens
+) -> None:
+    """Bring the token index of ``identity_id`` to its new head (``tokens`` of
+    the documents just appended).  Runs inside the appending transaction."""
+    head = list(tokens.head)
+    await conn.execute(
+        "DELETE FROM identity_tokens WHERE identity_id = %s AND NOT token_id = ANY(%s::bytea[])",
+        (identity_id, head),
+    )
+    if head:
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                "INSERT INTO identity_tokens (token_id, identity_id, signed) VALUES (%s, %s, %s)"
+                " ON CONFLICT (token_id, identity_id) DO UPDATE SET"
+                " signed = identity_tokens.signed OR excluded.signed",
+                [(t, identity_id, t in tokens.signers) for t in head],
+            )
+
+
+async def _add_token_index(conn: AsyncConnection[Any]) -> None:
+    await conn.execute(
+        b"""
+        CREATE TABLE identity_tokens (
+            token_id bytea NOT NULL,
+            identity_id bytea NOT NULL,
+            signed boolean NOT NULL DEFAULT false,  -- the token signed a document of this chain
+            seq bigint GENERATED ALWAYS AS IDENTITY,  -- listing order: the first lister wins a tie
+            PRIMARY KEY (token_id, identity_id)
+        );
+        CREATE INDEX identity_tokens_identity ON identity_tokens (identity_id);
+        """
+    )
+    cursor = await conn.execute(
+        "SELECT identity_id, array_agg(document ORDER BY version) FROM chain_documents"
+        " GROUP BY identity_id"
+    )
+    for identity_id, documents in await cursor.fetchall():
+        tokens = chain_tokens([bytes(d) for d in documents])
+        await index_chain_tokens(conn, bytes(identity_id), tokens)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: queues, directory, blobs
     """
     CREATE TABLE queue (
@@ -94,6 +148,8 @@ MIGRATIONS: tuple[str, ...] = (
         bytes bigint NOT NULL
     );
     """,
+    # 2: the token index (which identities list a token), filled from the stored chains
+    _add_token_index,
 )
 
 # pg_advisory_xact_lock(int, int): this constant plus a hash of the schema name
@@ -117,7 +173,11 @@ async def migrate(conn: AsyncConnection[Any]) -> int:
                 f"the relay database has schema {version}, newer than this relay knows"
             )
         for number in range(version, len(MIGRATIONS)):
-            await conn.execute(MIGRATIONS[number].encode())
+            migration = MIGRATIONS[number]
+            if callable(migration):
+                await migration(conn)
+            else:
+                await conn.execute(migration.encode())
             await conn.execute(
                 "INSERT INTO keybound_schema_version (version) VALUES (%s)", (number + 1,)
             )

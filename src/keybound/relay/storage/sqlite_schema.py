@@ -2,21 +2,73 @@
 
 Kept in Python rather than ``.sql`` files so the schema ships inside any
 install without package-data rules.  Append a migration; never edit one that
-shipped.
+shipped.  A migration is SQL, or a function of the connection for steps SQL
+cannot do (filling the token index from the stored chains).
 
 Indices, each led by the device key so every hot query touches one device:
 ``queue (recipient, queue_id)`` for fetch/ack, ``one_time_keys (device, seq)``
 for claims, ``blob_chunks (ref, start_at)`` for ranges; the ``*_expiry``
-indices serve only the periodic sweep.
+indices serve only the periodic sweep.  The token index (``identity_tokens``,
+directory only, off the hot path) is keyed by token id, with an index by
+identity for keeping it in step with the head.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from keybound.relay.storage.base import StorageUnavailable
+from keybound.relay.storage.common import ChainTokens, chain_tokens
 
-MIGRATIONS: tuple[str, ...] = (
+Migration = str | Callable[[sqlite3.Connection], None]
+
+
+def index_chain_tokens(conn: sqlite3.Connection, identity_id: bytes, tokens: ChainTokens) -> None:
+    """Bring the token index of ``identity_id`` to its new head (``tokens`` of
+    the documents just appended).  Runs inside the appending write."""
+    held = conn.execute(
+        "SELECT token_id FROM identity_tokens WHERE identity_id = ?", (identity_id,)
+    ).fetchall()
+    conn.executemany(
+        "DELETE FROM identity_tokens WHERE token_id = ? AND identity_id = ?",
+        [(row[0], identity_id) for row in held if bytes(row[0]) not in tokens.head],
+    )
+    conn.executemany(
+        "INSERT INTO identity_tokens (token_id, identity_id, signed) VALUES (?, ?, ?)"
+        " ON CONFLICT (token_id, identity_id) DO UPDATE SET"
+        " signed = max(signed, excluded.signed)",
+        [(t, identity_id, int(t in tokens.signers)) for t in tokens.head],
+    )
+
+
+def _add_token_index(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE identity_tokens (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- listing order: the first lister wins a tie
+            token_id BLOB NOT NULL,
+            identity_id BLOB NOT NULL,
+            signed INTEGER NOT NULL DEFAULT 0,  -- the token signed a document of this chain
+            UNIQUE (token_id, identity_id)
+        )"""
+    )
+    conn.execute("CREATE INDEX identity_tokens_identity ON identity_tokens (identity_id)")
+    identities = [
+        row[0] for row in conn.execute("SELECT DISTINCT identity_id FROM chain_documents")
+    ]
+    for identity_id in identities:
+        documents = [
+            bytes(row[0])
+            for row in conn.execute(
+                "SELECT document FROM chain_documents WHERE identity_id = ? ORDER BY version",
+                (identity_id,),
+            )
+        ]
+        index_chain_tokens(conn, bytes(identity_id), chain_tokens(documents))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: queues, directory, blobs
     """
     CREATE TABLE queue (
@@ -87,6 +139,8 @@ MIGRATIONS: tuple[str, ...] = (
         bytes INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 2: the token index (which identities list a token), filled from the stored chains
+    _add_token_index,
 )
 
 
@@ -104,7 +158,11 @@ def migrate(conn: sqlite3.Connection) -> int:
                 f"the relay database has schema {version}, newer than this relay knows"
             )
         for number in range(version, len(MIGRATIONS)):
-            for statement in MIGRATIONS[number].split(";"):
+            migration = MIGRATIONS[number]
+            if callable(migration):
+                migration(conn)
+                continue
+            for statement in migration.split(";"):
                 if statement.strip():
                     conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")

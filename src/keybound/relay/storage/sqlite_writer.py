@@ -6,7 +6,10 @@ takes the first waiting job, then every job that queued up meanwhile (up to
 commits once, and only then resolves each caller's future.  So under load
 one fsync covers many sends, while every caller still hears "done" only
 after its own data is durable; a job that fails (a full queue) rolls back
-to its savepoint and fails alone.
+to its savepoint and fails alone.  A job submitted as ``atomic`` promises
+to refuse only before it writes anything (or to keep its own savepoints),
+so it runs without one: two statements fewer per job on the hot path
+(sends and acks).  A database error inside such a job fails its batch.
 
 No artificial delay is added: a batch is whatever arrived while the previous
 commit was syncing, so a lone write pays one fsync and nothing more.
@@ -42,6 +45,7 @@ T = TypeVar("T")
 class _Job(Generic[T]):
     fn: Callable[[sqlite3.Connection], T]
     durable: bool
+    atomic: bool
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[T]
     on_commit: Callable[[T], None] | None
@@ -72,9 +76,13 @@ class GroupCommitWriter:
         fn: Callable[[sqlite3.Connection], T],
         *,
         durable: bool = True,
+        atomic: bool = False,
         on_commit: Callable[[T], None] | None = None,
     ) -> T:
         """Run ``fn`` in the next batch; return its result once the batch committed.
+
+        ``atomic``: ``fn`` raises nothing but :class:`sqlite3.Error` after it
+        has written (see the module docstring).
 
         ``on_commit`` runs on the event loop right after the commit, before the
         caller resumes, even if the caller was cancelled meanwhile: a cancelled
@@ -84,7 +92,7 @@ class GroupCommitWriter:
             raise StorageUnavailable("the relay storage is shutting down")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        job = _Job(fn, durable, loop, future, on_commit)
+        job = _Job(fn, durable, atomic, loop, future, on_commit)
         self._queue.put(job)
         return await future
 
@@ -140,6 +148,15 @@ class GroupCommitWriter:
             self._fail_all(batch, exc)
             return
         for job in batch:
+            if job.atomic:
+                try:
+                    job.result = job.fn(conn)
+                except sqlite3.Error as exc:  # it may have written part: nothing of the batch
+                    self._abort(batch, exc)
+                    return
+                except Exception as exc:  # refused before writing anything
+                    job.error = exc
+                continue
             try:
                 conn.execute("SAVEPOINT job")
             except sqlite3.Error as exc:
@@ -166,8 +183,7 @@ class GroupCommitWriter:
             return
         self.commits += 1
         self.jobs += len(batch)
-        for job in batch:
-            self._deliver(job)
+        self._deliver(batch)
 
     def _set_synchronous(self, full: bool) -> None:
         if self._synchronous_full is not full:
@@ -187,28 +203,37 @@ class GroupCommitWriter:
             job.result = None
             job.error = StorageUnavailable("the relay database could not store the request")
             job.error.__cause__ = exc
-            self._deliver(job)
+        self._deliver(batch)
 
-    def _deliver(self, job: _Job[Any]) -> None:
-        error = job.error
-        if isinstance(error, sqlite3.Error):
-            wrapped = StorageUnavailable("the relay database could not store the request")
-            wrapped.__cause__ = error
-            error = wrapped
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-            job.loop.call_soon_threadsafe(_resolve, job, error)
+    def _deliver(self, batch: list[_Job[Any]]) -> None:
+        """Hand the outcomes to the event loop: one callback per loop and batch,
+        not one per job (each ``call_soon_threadsafe`` wakes the loop with a
+        write to its self-pipe, and takes the GIL from it)."""
+        for job in batch:
+            if isinstance(job.error, sqlite3.Error):
+                wrapped = StorageUnavailable("the relay database could not store the request")
+                wrapped.__cause__ = job.error
+                job.error = wrapped
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job[Any]]] = {}
+        for job in batch:
+            by_loop.setdefault(job.loop, []).append(job)
+        for loop, jobs in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_resolve_all, jobs)
 
 
-def _resolve(job: _Job[Any], error: BaseException | None) -> None:
-    """On the event loop: run the commit hook, then wake the caller."""
-    if error is None and job.on_commit is not None:
-        try:
-            job.on_commit(job.result)
-        except Exception:
-            log.exception("post-commit hook failed")
-    if job.future.done():
-        return
-    if error is not None:
-        job.future.set_exception(error)
-    else:
-        job.future.set_result(job.result)
+def _resolve_all(jobs: list[_Job[Any]]) -> None:
+    """On the event loop, in commit order: run each commit hook, then wake
+    each caller (a cancelled caller's hook still runs: its job committed)."""
+    for job in jobs:
+        if job.error is None and job.on_commit is not None:
+            try:
+                job.on_commit(job.result)
+            except Exception:
+                log.exception("post-commit hook failed")
+        if job.future.done():
+            continue
+        if job.error is not None:
+            job.future.set_exception(job.error)
+        else:
+            job.future.set_result(job.result)
