@@ -127,6 +127,23 @@ def check_token_in(verified: VerifiedIdentity, public: PublicKey) -> None:
         raise WrongToken("This security key does not belong to that identity.")
 
 
+def check_token_signed(documents: Sequence[SignedDocument], public: PublicKey) -> None:
+    """Refuse an identity that merely lists our token without the token ever signing it.
+
+    Adding a token to a chain needs no signature from that token, so anyone can
+    list someone else's key in their own identity; a relay answering
+    ``find_identity`` could hand such a chain to a joining device, which would
+    then sign itself into a stranger's identity.  A chain our token has signed
+    is ours.  A spare token that has not signed yet needs the identity named
+    explicitly (``--identity``, from one's own invite).
+    """
+    if all(doc.signer != token_id(public) for doc in documents):
+        raise WrongToken(
+            "This security key is listed in an identity it has never signed. If it is yours, "
+            "join again with --identity ID (the identity ID `keybound init` printed)."
+        )
+
+
 # --- database thread ---------------------------------------------------------------------
 
 

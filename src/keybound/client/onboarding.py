@@ -104,6 +104,8 @@ async def join(
         docs = decode_documents(raw)
         verified = verify_chain(docs, None, opts.env.now_s())
         account.check_token_in(verified, public)
+        if identity_id is None:  # found by the token alone: make sure it is really ours
+            account.check_token_signed(docs, public)
         master_key, code = await worker.run(account.new_vault, profile, token, opts.recovery_cost)
         db = DbThread()
         database = await db.run(
