@@ -192,7 +192,7 @@ class IdentityBook:
                     curve25519=cert.curve25519,
                     ed25519=cert.ed25519,
                     added_at=existing.added_at if existing else now_ms,
-                    name=cert.name,
+                    name=cert.name or (existing.name if existing else ""),
                     is_current=existing.is_current if existing else False,
                     removed_at=None,
                 )

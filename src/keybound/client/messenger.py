@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import mimetypes
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -543,7 +544,11 @@ class Messenger:
 
         def job() -> list[DeviceInfo]:
             rows = s.core.repo.devices(s.core.own_id, include_removed=True)
-            return [contacts.device_info(d) for d in rows]
+            here = cfg.get(s.core.repo, cfg.DEVICE_NAME, "")  # names stay out of the chain
+            return [
+                contacts.device_info(replace(d, name=d.name or here) if d.is_current else d)
+                for d in rows
+            ]
 
         return await s.db.run(job)
 
