@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from pathlib import Path
 
+from PIL import Image
+
 from keybound.client import events as ev
+from keybound.client.thumbnails import EDGE
 from keybound.client.values import AttachmentState
 from keybound.token.worker import TokenWorker
 from tests.relay.server_fixtures import RelayProcess
@@ -49,6 +53,16 @@ def test_a_file_travels_encrypted_and_arrives_intact(
             assert ups and ups[-1].done == ups[-1].total
             assert downs
             assert not list((alice.profile / "outgoing").iterdir())  # no ciphertext left over
+            assert att.thumbnail is None  # not an image
+
+            photo = tmp_path / "summit.png"
+            Image.new("RGB", (1600, 900), (30, 90, 160)).save(photo)
+            pid = await alice.m.send_file(a_conv, photo)
+            await until(lambda: bob.m.message(pid), what="the photo message")
+            [pic] = await bob.m.attachments(pid)
+            assert pic.media_type == "image/png" and pic.thumbnail is not None
+            with Image.open(io.BytesIO(pic.thumbnail)) as thumb:
+                assert thumb.format == "JPEG" and max(thumb.size) == EDGE
         finally:
             await alice.close()
             await bob.close()

@@ -36,6 +36,7 @@ from keybound.client.outbox import advance
 from keybound.client.profile import Profile
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
+from keybound.client.thumbnails import make_thumbnail
 from keybound.client.values import (
     ATTACHMENT,
     Attachment,
@@ -405,9 +406,12 @@ class Messenger:
             sealed.path.unlink(missing_ok=True)
         name = (file_name or path.name)[:256]
         kind = media_type or guess_media_type(path)
-        content = c.Attachment(blob_id, sealed.key, sealed.digest, sealed.size, kind, name)
+        thumbnail = await asyncio.to_thread(make_thumbnail, path, kind)
+        content = c.Attachment(
+            blob_id, sealed.key, sealed.digest, sealed.size, kind, name, thumbnail=thumbnail
+        )
         row = Attachment(
-            mid, 0, blob_id, sealed.key, sealed.digest, sealed.size, kind, name,
+            mid, 0, blob_id, sealed.key, sealed.digest, sealed.size, kind, name, thumbnail,
             local_state=AttachmentState.LOCAL, local_path=str(path),
         )  # fmt: skip
         msg, effects = await s.batched(
