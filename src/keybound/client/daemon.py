@@ -480,7 +480,13 @@ async def _send_file(s: Service, args: dict[str, Any]) -> Json:
     path = _abs_path(args, "path")
     if not path.is_file():
         raise UserFacingError(f"There is no file {path}.")
-    mid = await s.m.send_file(conv, path)
+    try:
+        mid = await s.m.send_file(conv, path)
+    except RelayUnavailable:
+        # The upload needs the relay, and nothing was queued: say so, not "exit 4, queued".
+        raise UserFacingError(
+            "The relay cannot be reached, so the file was not sent. Try again when online."
+        ) from None
     return await s.sent(mid, conv, _timeout(args))
 
 
