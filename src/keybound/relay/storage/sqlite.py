@@ -469,14 +469,7 @@ class SqliteStorage(RelayStorage):
         data = bytes(data)
 
         def write(conn: sqlite3.Connection) -> None:
-            row = conn.execute(
-                "SELECT ref, size, written FROM blobs"
-                " WHERE upload_id = ? AND owner = ? AND blob_id IS NULL",
-                (upload_id, key),
-            ).fetchone()
-            if row is None:
-                raise NotFound("no such upload")
-            ref, size, written = row
+            ref, size, written = _pending_upload(conn, upload_id, key)
             if offset != written or written + len(data) > size:
                 raise InvalidBlobRequest("the chunk does not continue the upload")
             if data:
@@ -498,14 +491,7 @@ class SqliteStorage(RelayStorage):
         key = device_key(owner)
 
         def digest(conn: sqlite3.Connection) -> tuple[int, bytes]:
-            row = conn.execute(
-                "SELECT ref, size, written FROM blobs"
-                " WHERE upload_id = ? AND owner = ? AND blob_id IS NULL",
-                (upload_id, key),
-            ).fetchone()
-            if row is None:
-                raise NotFound("no such upload")
-            ref, size, written = row
+            ref, size, written = _pending_upload(conn, upload_id, key)
             if written != size:
                 raise InvalidBlobRequest("the upload is not complete")
             h = hashlib.sha256()
@@ -699,3 +685,18 @@ def _expire_tombstones(conn: sqlite3.Connection, before_ms: int) -> tuple[int, b
     )
     # tombstones are bookkeeping, not user data: not counted in the total
     return 0, cursor.rowcount == EXPIRE_BATCH
+
+
+def _pending_upload(
+    conn: sqlite3.Connection, upload_id: bytes, owner: bytes
+) -> tuple[int, int, int]:
+    """(ref, size, bytes written) of the caller's unfinished upload, else NotFound."""
+    row = conn.execute(
+        "SELECT ref, size, written FROM blobs"
+        " WHERE upload_id = ? AND owner = ? AND blob_id IS NULL",
+        (upload_id, owner),
+    ).fetchone()
+    if row is None:
+        raise NotFound("no such upload")
+    ref, size, written = row
+    return int(ref), int(size), int(written)
