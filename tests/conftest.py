@@ -11,6 +11,7 @@ With ``CI=true`` a missing pcscd or vpcd fails the test instead of skipping it.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -78,6 +79,27 @@ class VpcdSetup:
 
 
 EXTRA_READERS = ("Keybound PCD 1", "Keybound PCD 2")
+
+
+VPCD_LOCK = Path(os.environ.get("KEYBOUND_VPCD_LOCK", "/tmp/keybound-vpcd.lock"))
+
+
+@pytest.fixture(autouse=True)
+def _vpcd_exclusive(request: pytest.FixtureRequest) -> Iterator[None]:
+    """One test at a time on this machine's vpcd readers, across pytest processes.
+
+    The readers and their ports are machine-wide; two test runs in different
+    checkouts would otherwise put cards into each other's slots.
+    """
+    if "vpcd" not in request.fixturenames:
+        yield
+        return
+    with VPCD_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
