@@ -1,0 +1,60 @@
+"""GUI tests: real widgets offscreen on a qasync loop, driven against the real engine.
+
+``QT_QPA_PLATFORM=offscreen`` unless a display is chosen on purpose (the
+screenshot tests run under Xvfb).  ``gui_loop`` is the qasync loop over
+pytest-qt's ``qapp``; ``arun(coro)`` runs a coroutine on it while Qt keeps
+painting and delivering events, and ``until`` waits for a condition on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from keybound.gui.loop import install_loop
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def gui_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = install_loop(qapp)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+Runner = Callable[..., Any]
+
+
+@pytest.fixture
+def arun(gui_loop: asyncio.AbstractEventLoop) -> Runner:
+    """``arun(coro, timeout=30)``: run ``coro`` to completion on the GUI loop."""
+
+    def run(coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        return gui_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    return run
+
+
+async def until(
+    predicate: Callable[[], bool | Awaitable[bool]], timeout: float = 10.0, step: float = 0.02
+) -> None:
+    """Wait on the GUI loop until ``predicate()`` is true (AssertionError after ``timeout``)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if not isinstance(value, bool):
+            value = await value
+        if value:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s: {predicate}")
+        await asyncio.sleep(step)
