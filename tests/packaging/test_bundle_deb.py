@@ -67,7 +67,8 @@ def test_bundle_and_debian_package_install_run_and_uninstall(tmp_path: Path) -> 
         version = _sh("/usr/bin/keybound", "--version", cwd="/")
         assert version.returncode == 0, version.stderr
         assert version.stdout.strip() == f"keybound {_installed_version()}"
-        assert _sh("desktop-file-validate", "/usr/share/applications/keybound.desktop").returncode == 0
+        desktop = "/usr/share/applications/keybound.desktop"
+        assert _sh("desktop-file-validate", desktop).returncode == 0
         _run_installed_app(tmp_path / "profile")
     finally:
         removed = _sh("apt-get", "remove", "-y", "-qq", "keybound")
@@ -96,7 +97,7 @@ def _run_installed_app(profile: Path) -> None:
         time.sleep(5)
         assert app.poll() is None, app.communicate(timeout=5)
         app.send_signal(signal.SIGTERM)
-        out, err = app.communicate(timeout=20)
+        _out, err = app.communicate(timeout=20)
     finally:
         if app.poll() is None:
             app.kill()
