@@ -258,6 +258,9 @@ async def event_json(m: Messenger, event: ev.Event, names: Names) -> Json | None
         return {"type": "unlocked"}
     if isinstance(event, ev.EngineError):
         return {"type": "error", "message": event.text, "what": event.what}
+    if isinstance(event, ev.ReceivingChanged):
+        return {"type": "receiving", "paused": event.paused, "what": event.what,
+                "reason": event.reason}  # fmt: skip
     return None
 
 
@@ -412,6 +415,8 @@ async def _status(s: Service, args: dict[str, Any]) -> Json:
         "connection": m.connection.state.value,
         "pid": os.getpid(),
     }
+    if m.receiving.paused:
+        out["receiving"] = {"paused": True, "what": m.receiving.what, "reason": m.receiving.reason}
     if not m.locked:
         out["pending"] = await m.pending_count()
         out["name"] = await m.setting(cfg.DISPLAY_NAME)

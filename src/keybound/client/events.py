@@ -163,3 +163,13 @@ class EngineError(Event):
 
     text: str
     what: str = ""  # short machine-readable tag, e.g. "publish_keys", "inbox"
+
+
+@dataclass(frozen=True)
+class ReceivingChanged(Event):
+    """Receiving paused (the history cannot be written: ``what`` is ``disk_full`` or
+    ``history_storage``) or resumed (``paused`` False); messages wait on the relay."""
+
+    paused: bool
+    what: str = ""
+    reason: str = ""

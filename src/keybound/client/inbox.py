@@ -17,6 +17,7 @@ as visible "could not decrypt" entries, never dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections import defaultdict
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 
 from keybound.client import conversations as convs
 from keybound.client import events as ev
+from keybound.client import rollback
 from keybound.client.core import Core, Effects, with_expiry
 from keybound.client.identities import decode_chain
 from keybound.client.sync import CONTACT_SYNC, ContactSync
@@ -101,7 +103,22 @@ class _Batch:
 
 
 def process(core: Core, batch: list[Incoming], *, retrying: bool = False) -> InboxResult:
-    """Decrypt and store ``batch``; the queue IDs to acknowledge once this returns."""
+    """Decrypt and store ``batch``; the queue IDs to acknowledge once this returns.
+
+    If the transaction fails (the disk is full, the database is locked or cannot
+    be written) the ratchets this batch moved in memory are reloaded from the
+    database before the error goes on: nothing is acknowledged, the relay keeps
+    the messages, and decrypting them again later works (see ``rollback``).
+    """
+    try:
+        return _process(core, batch, retrying)
+    except BaseException:
+        with contextlib.suppress(Exception):  # keep the first error, not a second one
+            rollback.reload(core)
+        raise
+
+
+def _process(core: Core, batch: list[Incoming], retrying: bool) -> InboxResult:
     work = _Batch(core, InboxResult())
     with core.db.transaction():
         for incoming in batch:

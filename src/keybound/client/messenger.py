@@ -34,6 +34,7 @@ from keybound.client.onboarding import Opened
 from keybound.client.options import LinkFactory, LinkRequest, Options, websocket_link
 from keybound.client.outbox import advance
 from keybound.client.profile import Profile
+from keybound.client.receiving import RUNNING, ReceivingState
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
@@ -261,6 +262,12 @@ class Messenger:
         if session is None or session.link is None:
             return LinkStatus(LinkState.DISCONNECTED)
         return session.link.status
+
+    @property
+    def receiving(self) -> ReceivingState:
+        """Whether receiving is paused because the history cannot be written (disk full)."""
+        session = self._session
+        return RUNNING if session is None else session.receiving.state
 
     # === contacts =====================================================================
 

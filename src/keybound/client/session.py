@@ -37,6 +37,7 @@ from keybound.client.identities import ChainUpdate, decode_documents
 from keybound.client.keys import to_wire
 from keybound.client.link import KeyStatus, LinkState, LinkStatus, RelayLink
 from keybound.client.options import LinkRequest, Options, SettingsPinStore
+from keybound.client.receiving import ReceivingGate
 from keybound.client.values import LockReason
 from keybound.errors import (
     EngineLocked,
@@ -89,6 +90,9 @@ class Session:
         self._stop_watch: Callable[[], None] = lambda: None
         self._sends: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._sender: asyncio.Task[None] | None = None
+        self.receiving = ReceivingGate(
+            emit, options.storage_retry_s, options.storage_retry_max_s, lambda: self.closing
+        )
 
     @property
     def relay(self) -> RelayLink:
@@ -265,16 +269,28 @@ class Session:
         """Store and commit, then acknowledge; senders we do not know yet are looked up."""
         if self.closing:
             return
-        result = await self.db.run(inbox.process, self.core, list(batch))
+        result = await self._store(list(batch), False)
+        if result is None:
+            return
         await self.after(result.effects)
         await self._ack(result.ack)
         for identity_id, held in result.unknown.items():
             if self.closing:
                 return
             await self.refresh(identity_id)
-            retried = await self.db.run(inbox.process, self.core, held, retrying=True)
+            retried = await self._store(held, True)
+            if retried is None:
+                return
             await self.after(retried.effects)
             await self._ack(retried.ack)
+
+    async def _store(self, batch: list[Incoming], retrying: bool) -> inbox.InboxResult | None:
+        """The batch committed, waiting (paused) while the history cannot be written."""
+
+        async def job() -> inbox.InboxResult:
+            return await self.db.run(inbox.process, self.core, batch, retrying=retrying)
+
+        return await self.receiving.run(job)
 
     async def _ack(self, queue_ids: list[int]) -> None:
         for i in range(0, len(queue_ids), MAX_ITEMS):

@@ -214,6 +214,9 @@ async def _control(op: str, args: argparse.Namespace, profile: Path, out: TextIO
             session.emit_json(result, out)
         else:
             state = "locked" if result["locked"] else f"unlocked, relay {result['connection']}"
+            paused = result.get("receiving")
+            if paused:
+                state += f"; receiving paused: {paused['reason']}"
             print(f"Keybound is running (pid {result['pid']}): {state}.", file=out)
         return session.EXIT_OK
     print("locked" if result["locked"] else "unlocked", file=out)

@@ -69,6 +69,10 @@ def event_line(event: Json) -> str | None:
     if kind == "connection" and event.get("state") in ("online", "connecting"):
         reason = f" ({event['reason']})" if event.get("reason") else ""
         return f"relay: {event['state']}{reason}"
+    if kind == "receiving":
+        if event.get("paused"):
+            return None  # the "error" event beside it says why
+        return "receiving resumed: the history can be written again"
     if kind == "error":
         return f"error: {event.get('message')}"
     return None
