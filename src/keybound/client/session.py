@@ -37,10 +37,12 @@ from keybound.client.identities import ChainUpdate, decode_documents
 from keybound.client.keys import to_wire
 from keybound.client.link import KeyStatus, LinkState, LinkStatus, RelayLink
 from keybound.client.options import LinkRequest, Options, SettingsPinStore
-from keybound.client.receiving import ReceivingGate
+from keybound.client.receiving import DISK_FULL, STORAGE, ReceivingGate
 from keybound.client.values import LockReason
 from keybound.errors import (
     EngineLocked,
+    HistoryDiskFull,
+    HistoryError,
     KeyboundError,
     RelayRefused,
     RelayUnavailable,
@@ -117,15 +119,15 @@ class Session:
                 SettingsPinStore(db, core, pin) if pinned else None,
             )
         )
-        for coro in (
-            sending.flush_forever(self),
-            sending.compose_forever(self),
-            self._expire_forever(),
-            self._publish_forever(),
-            self._keys_forever(),
-            self._idle_watch(),
+        for loop_fn in (
+            sending.flush_forever,
+            sending.compose_forever,
+            Session._expire_forever,
+            Session._publish_forever,
+            Session._keys_forever,
         ):
-            self.spawn(coro)
+            self.spawn(self._keep(loop_fn))
+        self.spawn(self._idle_watch())
         self.wake.flush.set()
         self.wake.compose.set()
         self.wake.publish.set()
@@ -177,6 +179,24 @@ class Session:
             log.exception("engine task failed")
             self.emit(ev.EngineError(sentence(exc), "task"))
             return None
+
+    async def _keep(self, loop_fn: Callable[[Session], Coroutine[Any, Any, None]]) -> None:
+        """Run a background loop; a history that cannot be written (disk full) pauses
+        it and it starts again later, instead of ending it until the next unlock."""
+        told = False
+        while True:
+            try:
+                await loop_fn(self)
+                return
+            except HistoryError as exc:
+                if self.closing:
+                    return
+                log.warning("a background task paused: %s", type(exc).__name__)
+                if not told:
+                    what = DISK_FULL if isinstance(exc, HistoryDiskFull) else STORAGE
+                    self.emit(ev.EngineError(sentence(exc), what))
+                    told = True
+                await asyncio.sleep(self.options.storage_retry_max_s)
 
     def _token_removed(self) -> None:
         if not self.closing:
