@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Sequence
 
 from . import __version__
+from .commands.terminal import VisibleText
 from .errors import UserFacingError
 from .paths import ENV_HOME, profile_dir
 
@@ -62,6 +63,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    real_out, real_err = sys.stdout, sys.stderr
+    if not getattr(args, "json", False):
+        sys.stdout = VisibleText(real_out)
+    sys.stderr = VisibleText(real_err)
+    try:
+        return _main(parser, args)
+    finally:
+        sys.stdout, sys.stderr = real_out, real_err
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         return _dispatch(parser, args)
     except UserFacingError as exc:

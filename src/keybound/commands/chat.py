@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..client.display import visible
 from ..errors import MessageQueued, UnknownContact, UserFacingError
 from . import render, session
 
@@ -226,7 +227,7 @@ async def _control(op: str, args: argparse.Namespace, profile: Path, out: TextIO
 async def _verify(engine: session.Target, args: argparse.Namespace, out: TextIO) -> int:
     contact = await engine.call("contact.show", {"name": args.name})
     number = contact["safety_number"]
-    print(f"Safety number with {contact['name']}:", file=out)
+    print(f"Safety number with {visible(str(contact['name']))}:", file=out)
     print(render.safety_number(number), file=out)
     print(
         "Compare it with the number on their screen (in person or on a call you trust).",
@@ -238,12 +239,12 @@ async def _verify(engine: session.Target, args: argparse.Namespace, out: TextIO)
             raise UserFacingError("No terminal to ask on: compare the numbers, then use --yes.")
         answer = input("Do the numbers match? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
-            print(f"{contact['name']} was not marked verified.", file=out)
+            print(f"{visible(str(contact['name']))} was not marked verified.", file=out)
             return session.EXIT_USER
     await engine.call(
         "contact.verify", {"name": args.name, "verified": True, "safety_number": number}
     )
-    print(f"{contact['name']} is now verified.", file=out)
+    print(f"{visible(str(contact['name']))} is now verified.", file=out)
     return session.EXIT_OK
 
 
@@ -257,9 +258,10 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
             write_png(base64.b64decode(result["qr_payload"]), args.qr)
             print(f"QR code written to {args.qr}", file=sys.stderr)
     elif op == "contact.add":
-        print(f"Added {result['name']} ({result['identity_id'][:16]}).", file=out)
+        name = visible(str(result["name"]))
+        print(f"Added {name} ({result['identity_id'][:16]}).", file=out)
         print(
-            f"Compare safety numbers with `keybound contact verify {result['name']}`.",
+            f"Compare safety numbers with `keybound contact verify {name}`.",
             file=sys.stderr,
         )
     elif op in ("contact.list", "history", "search", "devices", "group.members"):
@@ -271,10 +273,14 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
             elif op == "devices":
                 print(render.device_line(item), file=out)
             elif op == "group.members":
-                print(f"{item['name']}  ({item['role']})", file=out)
+                print(f"{visible(str(item['name']))}  ({item['role']})", file=out)
             elif op == "search":
-                snippet = "".join(f"[{text}]" if match else text for text, match in item["snippet"])
-                print(f"[{item['conversation']}] {item['sender_name']}: {snippet}", file=out)
+                snippet = "".join(
+                    f"[{visible(text)}]" if match else visible(text)
+                    for text, match in item["snippet"]
+                )
+                where, who = visible(str(item["conversation"])), visible(str(item["sender_name"]))
+                print(f"[{where}] {who}: {snippet}", file=out)
             else:
                 print(render.message_line(item), file=out)
     elif op in ("send", "send.file"):
