@@ -95,7 +95,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 MESSENGER_COMMANDS = frozenset(
     {"invite", "contact", "send", "group", "history", "search", "devices", "download",
-     "status", "unlock", "lock"}
+     "status", "unlock", "lock", "requests"}
 )  # fmt: skip
 
 

@@ -102,6 +102,9 @@ def add(
         display_name=name,
     )
     with core.db.transaction():
+        row = core.repo.identity(invite.identity_id)
+        if row is not None and row.is_request:  # a message request, now added by invite
+            core.repo.upsert_identity(replace(row, is_request=False, blocked=False))
         convs.ensure_direct(core.repo, core.own_id, invite.identity_id, core.now())
     return contact_info(core, invite.identity_id), update
 

@@ -173,3 +173,18 @@ class ReceivingChanged(Event):
     paused: bool
     what: str = ""
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class MessageRequestReceived(Event):
+    """Someone who is not a contact wrote to us: a new message request (not a contact)."""
+
+    identity_id: bytes
+
+
+@dataclass(frozen=True)
+class MessageRequestChanged(Event):
+    """A request was accepted (now a contact), blocked or deleted."""
+
+    identity_id: bytes
+    outcome: str  # "accepted" | "blocked" | "deleted"

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from keybound.client import account, actions, contacts, onboarding
+from keybound.client import account, actions, contacts, onboarding, requests
 from keybound.client import attachments as files
 from keybound.client import events as ev
 from keybound.client import settings as cfg
@@ -35,6 +35,7 @@ from keybound.client.options import LinkFactory, LinkRequest, Options, websocket
 from keybound.client.outbox import advance
 from keybound.client.profile import Profile
 from keybound.client.receiving import RUNNING, ReceivingState
+from keybound.client.requests import RequestInfo
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
@@ -292,6 +293,42 @@ class Messenger:
         self._emit(ev.ContactAdded(info))
         s.wake.compose.set()
         return info
+
+    # --- message requests (people who wrote without being contacts; client.requests) ---
+
+    async def message_requests(self) -> list[RequestInfo]:
+        s = self._need()
+        return await s.db.run(requests.list_requests, s.core)
+
+    async def accept_request(self, identity: bytes | str, name: str) -> ContactInfo:
+        """The request's sender becomes a contact named ``name`` (ID or hex prefix)."""
+        s = self._need()
+        identity_id = await s.db.run(requests.find, s.core, identity)
+        info = await s.db.run(requests.accept, s.core, identity_id, name)
+        self._emit(ev.MessageRequestChanged(identity_id, "accepted"))
+        self._emit(ev.ContactAdded(info))
+        return info
+
+    async def block_request(self, identity: bytes | str) -> bytes:
+        """Delete the request's messages and drop what its sender sends from now on."""
+        s = self._need()
+        identity_id = await s.db.run(requests.find, s.core, identity)
+        await s.db.run(requests.block, s.core, identity_id)
+        self._emit(ev.MessageRequestChanged(identity_id, "blocked"))
+        return identity_id
+
+    async def delete_request(self, identity: bytes | str) -> bytes:
+        """Delete the request's messages; a later message opens a new request."""
+        s = self._need()
+        identity_id = await s.db.run(requests.find, s.core, identity)
+        await s.db.run(requests.delete, s.core, identity_id)
+        self._emit(ev.MessageRequestChanged(identity_id, "deleted"))
+        return identity_id
+
+    async def junk_dropped(self) -> int:
+        """How many unreadable envelopes from strangers were counted and dropped."""
+        s = self._need()
+        return await s.db.run(requests.junk_count, s.core)
 
     async def contacts(self) -> list[ContactInfo]:
         s = self._need()

@@ -27,7 +27,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from keybound.client import actions, contacts, inbox, sending
+from keybound.client import actions, contacts, inbox, requests, sending
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence, wait
@@ -297,7 +297,7 @@ class Session:
         for identity_id, held in result.unknown.items():
             if self.closing:
                 return
-            await self.refresh(identity_id)
+            await self.refresh(identity_id, stranger=True)
             retried = await self._store(held, True)
             if retried is None:
                 return
@@ -321,16 +321,19 @@ class Session:
 
     # --- identity chains -------------------------------------------------------------------
 
-    async def refresh(self, identity_id: bytes) -> ChainUpdate | None:
-        """Fetch what is new in someone's chain (ours too) and take it in; one at a time."""
+    async def refresh(self, identity_id: bytes, *, stranger: bool = False) -> ChainUpdate | None:
+        """Fetch what is new in someone's chain (ours too) and take it in; one at a time.
+
+        ``stranger``: they wrote to us; if we do not know them yet they become a
+        message request, not a contact."""
         running = self._refreshing.get(identity_id)
         if running is None:
-            running = asyncio.get_running_loop().create_task(self._refresh(identity_id))
+            running = asyncio.get_running_loop().create_task(self._refresh(identity_id, stranger))
             self._refreshing[identity_id] = running
             running.add_done_callback(lambda _: self._refreshing.pop(identity_id, None))
         return await asyncio.shield(running)
 
-    async def _refresh(self, identity_id: bytes) -> ChainUpdate | None:
+    async def _refresh(self, identity_id: bytes, stranger: bool = False) -> ChainUpdate | None:
         core = self.core
         pinned = await self.db.run(core.book.get, identity_id)
         try:
@@ -349,7 +352,7 @@ class Session:
             else:
                 update = await self.db.run(
                     core.book.accept, core.repo, docs, self.env.now_s(), self.env.now_ms(),
-                    expected=identity_id,
+                    expected=identity_id, request=stranger,
                 )  # fmt: skip
         except KeyboundError as exc:
             self.emit(ev.EngineError(sentence(exc), "identity"))
@@ -388,7 +391,9 @@ class Session:
             info = await self.db.run(contacts.contact_info, core, update.identity_id)
         except KeyboundError:
             return
-        if update.is_new:
+        if update.is_new and await self.db.run(requests.is_request, core, update.identity_id):
+            self.emit(ev.MessageRequestReceived(update.identity_id))
+        elif update.is_new:
             self.emit(ev.ContactAdded(info))
         else:
             self.emit(ev.ContactChanged(info, needs_reverification=update.tokens_changed))

@@ -40,6 +40,20 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
         "--yes", action="store_true", help="do not ask: the numbers were compared already"
     )
 
+    requests = sub.add_parser(
+        "requests", help="messages from people who are not your contacts: list, accept, block"
+    )
+    rsub = requests.add_subparsers(dest="requests_command", metavar="COMMAND")
+    rlist = rsub.add_parser("list", help="the message requests (the default)")
+    rlist.add_argument("--json", action="store_true", help="one JSON object per line")
+    raccept = rsub.add_parser("accept", help="make the sender a contact")
+    raccept.add_argument("id", metavar="ID", help="the request's ID (8+ hex digits)")
+    raccept.add_argument("--name", required=True, help="the name you know them by")
+    for verb, what in (("block", "delete it and drop their messages from now on"),
+                       ("delete", "delete it; a new message makes a new request")):  # fmt: skip
+        rsub.add_parser(verb, help=what).add_argument("id", metavar="ID")
+    requests.add_argument("--json", action="store_true", help="one JSON object per line")
+
     send = sub.add_parser(
         "send",
         help="send a message or a file to a contact or group",
@@ -121,6 +135,13 @@ def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         if sub == "list":
             return "contact.list", {}
         return "contact.show", {"name": args.name}
+    if cmd == "requests":
+        sub = args.requests_command or "list"
+        if sub == "list":
+            return "requests.list", {}
+        if sub == "accept":
+            return "requests.accept", {"id": args.id, "name": args.name}
+        return f"requests.{sub}", {"id": args.id}
     if cmd == "send":
         base: dict[str, Any] = {"to": args.to, "timeout": args.timeout}
         if args.file is not None:
@@ -283,6 +304,13 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
                 print(f"[{where}] {who}: {snippet}", file=out)
             else:
                 print(render.message_line(item), file=out)
+    elif op == "requests.list":
+        _show_requests(result, as_json, out)
+    elif op == "requests.accept":
+        print(f"{visible(str(result['name']))} is now a contact.", file=out)
+    elif op in ("requests.block", "requests.delete"):
+        verb = "blocked" if op == "requests.block" else "deleted"
+        print(f"Message request {result['identity_id'][:16]} {verb}.", file=out)
     elif op in ("send", "send.file"):
         print(result["message_id"], file=out)
         out.flush()
@@ -296,3 +324,29 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
         print(result["path"], file=out)
         print(f"sha256 {result['sha256']}  {result['size']} bytes", file=sys.stderr)
     return session.EXIT_OK
+
+
+def _show_requests(result: Any, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        for item in result["requests"]:
+            session.emit_json(item, out)
+        return
+    for item in result["requests"]:
+        preview = visible(str(item["preview"] or ""))[:60]
+        print(
+            f"{item['identity_id'][:16]}  {item['messages']} message(s), last "
+            f"{render.when(item['last_at'])}: {preview}",
+            file=out,
+        )
+    if not result["requests"]:
+        print("No message requests.", file=out)
+    if result["junk_dropped"]:
+        print(
+            f"({result['junk_dropped']} unreadable messages from strangers were dropped.)",
+            file=out,
+        )
+    if result["requests"]:
+        print(
+            "Accept with `keybound requests accept ID --name NAME`, or block / delete ID.",
+            file=sys.stderr,
+        )
