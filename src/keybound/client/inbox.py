@@ -165,7 +165,7 @@ def _one(work: _Batch, incoming: Incoming, retrying: bool) -> None:
         incoming.sender.identity_id,
         incoming.sender.device_id,
     ):
-        log.warning("an envelope's sender differs from the device the relay authenticated")
+        log.info("an envelope's sender differs from the device the relay authenticated")
         _notice_raw(work, incoming, "This message claims another sender than the one that sent it.")
         result.ack.append(incoming.queue_id)
         return
