@@ -10,7 +10,6 @@ index rebuilt, and counts the messages lost.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ MESSAGES = 623
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("pristine") / HISTORY_FILE
     with Database.open(path, KEY, memory_security=False) as db:
         repo = Repository(db)
@@ -43,7 +42,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                     Message(new_message_id(t), CONV, b"peer", b"d", False, t, body, received_at=t)
                 )
         db.checkpoint()
-    yield path
+    return path
 
 
 def _damaged(pristine: Path, tmp_path: Path, where: str) -> Path:
