@@ -180,6 +180,17 @@ class HistoryUnreadable(HistoryError):
         super().__init__(message)
 
 
+class HistoryDamaged(HistoryUnreadable):
+    """The key is right (a keyslot opened) but some pages of the file fail their check."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(
+            f"The message history file is damaged ({where}). Run `keybound repair` to copy "
+            "everything that can still be read into a new file; the damaged file is kept."
+        )
+
+
 class HistoryTooNew(HistoryError):
     """The history file was written by a newer Keybound than this one."""
 
