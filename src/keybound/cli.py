@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 
 from . import __version__
@@ -64,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if os.environ.get("KEYBOUND_DEBUG") != "1":
+        # the engine closes what it cancels; this is the net for a person's terminal
+        warnings.filterwarnings("ignore", message="coroutine .* was never awaited")
     real_out, real_err = sys.stdout, sys.stderr
     if not getattr(args, "json", False):
         sys.stdout = VisibleText(real_out)

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from keybound.client.account import refuse_existing
 from keybound.client.history_repair import repair_history
-from keybound.errors import HistoryDamaged, HistoryUnreadable
+from keybound.client.profile import Profile
+from keybound.errors import HistoryDamaged, HistoryUnreadable, ProfileError
 from keybound.token.worker import TokenWorker
 from tests.relay.server_fixtures import RelayProcess
 
@@ -82,3 +84,21 @@ def test_an_empty_history_file_is_refused_not_replaced(
 
 async def _count(person, conv: bytes, n: int) -> bool:  # type: ignore[no-untyped-def]
     return len(await person.m.history(conv, 500)) >= n
+
+
+def test_a_keyslot_file_left_only_as_its_backup_is_one_account_and_restores(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    async def scenario() -> None:
+        dave = await create(tmp_path, "dave", shared_relay.url, worker)
+        await dave.close()
+        keyslots = Profile(dave.profile).keyslots
+        backup = keyslots.with_name(keyslots.name + ".bak")
+        keyslots.rename(backup)  # as a rewrite cut short between its two renames leaves it
+        with pytest.raises(ProfileError, match="already an account"):
+            refuse_existing(Profile(dave.profile))  # what `init` says ...
+        await dave.open()  # ... and every other command agrees: it is an account
+        assert keyslots.exists() and not backup.exists()  # restored from the backup
+        await dave.close()
+
+    run(scenario())

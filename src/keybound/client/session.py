@@ -166,6 +166,9 @@ class Session:
         task = asyncio.get_running_loop().create_task(self._guard(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # a task cancelled before it ran never started ``coro``: close it, or Python
+        # prints "coroutine ... was never awaited" at the person when it is collected
+        task.add_done_callback(lambda _: coro.close())
         return task
 
     async def _guard(self, coro: Coroutine[Any, Any, Any]) -> Any:
