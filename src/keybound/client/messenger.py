@@ -55,8 +55,10 @@ from keybound.client.values import (
     SearchHit,
 )
 from keybound.errors import (
+    EmptyMessage,
     EngineLocked,
     IdentityError,
+    MessageTooLong,
     ProfileError,
     RelayRefused,
     RelayUnavailable,
@@ -287,6 +289,7 @@ class Messenger:
         """Fetch the identity the invite names from the relay, verify and pin it."""
         s = self._need()
         invite = parse_invite(invite_uri)
+        await s.db.run(contacts.check_new, s.core, invite, name)
         raw = await s.relay.fetch_identity(invite.identity_id)
         docs = decode_documents(raw)
         info, _update = await s.db.run(contacts.add, s.core, invite, docs, name)
@@ -411,7 +414,13 @@ class Messenger:
     async def send_text(
         self, conversation_id: bytes, text: str, *, reply_to: bytes | None = None
     ) -> bytes:
-        """Queue a text (or a reply); returns its message ID once it is durably queued."""
+        """Queue a text (or a reply); returns its message ID once it is durably queued.
+
+        ``EmptyMessage`` for nothing but blanks, ``MessageTooLong`` past the limit."""
+        if not text.strip():
+            raise EmptyMessage()
+        if len(text) > c.MAX_TEXT:
+            raise MessageTooLong(len(text), c.MAX_TEXT)
         content: c.Text | c.Reply = c.Reply(text, reply_to) if reply_to else c.Text(text)
         s = self._need()
         msg, effects = await s.batched(lambda: actions.send(s.core, conversation_id, content))
