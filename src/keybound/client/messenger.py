@@ -58,6 +58,7 @@ from keybound.errors import (
     EmptyMessage,
     EngineLocked,
     IdentityError,
+    KeyboundError,
     MessageTooLong,
     ProfileError,
     RelayRefused,
@@ -221,6 +222,19 @@ class Messenger:
                     self.profile, self._worker, self._prompter, self._options
                 )
                 await self._start(opened)
+
+    async def token_present(self) -> bool:
+        """Whether one of the enrolled tokens is plugged in (asks for nothing)."""
+
+        def probe() -> bool:
+            try:
+                token = self._options.tokens.open(self._prompter, account.known_keys(self.profile))
+            except KeyboundError:
+                return False
+            token.close()
+            return True
+
+        return await self._worker.run(probe)
 
     async def lock(self, reason: LockReason = LockReason.REQUESTED) -> None:
         """Close the history and drop the keys; the outbox waits on disk."""

@@ -227,6 +227,8 @@ async def _control(op: str, args: argparse.Namespace, profile: Path, out: TextIO
             "No Keybound is running with this profile (start one with `keybound listen`)."
         )
     try:
+        if op == "unlock":
+            await _say_where_the_pin_is_asked(client)
         result = await session.Remote(client).call(op, {})
     finally:
         await client.close()
@@ -243,6 +245,18 @@ async def _control(op: str, args: argparse.Namespace, profile: Path, out: TextIO
         return session.EXIT_OK
     print("locked" if result["locked"] else "unlocked", file=out)
     return session.EXIT_OK
+
+
+async def _say_where_the_pin_is_asked(client: Any) -> None:
+    """`unlock` waits while the running Keybound asks for the PIN on *its* PIN source."""
+    status = await session.Remote(client).call("status", {})
+    if status.get("locked"):
+        print(
+            f"The running Keybound (pid {status.get('pid')}) asks for the PIN where it runs: "
+            "on the terminal of its `keybound listen` (or from its --pin-fd). Waiting...",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 async def _verify(engine: session.Target, args: argparse.Namespace, out: TextIO) -> int:
