@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -91,6 +92,12 @@ def test_list_init_info_selftest_change_pin(
     sel = ["--reader", reader]
     listed = _keybound(tmp_path, "token", "list").stdout
     assert "openpgp" in listed and "fido2" in listed and "FFFF:" in listed
+    as_json = [
+        json.loads(line)
+        for line in _keybound(tmp_path, "token", "list", "--json").stdout.splitlines()
+    ]
+    assert {t["kind"] for t in as_json if t["reader"] == reader} == {"openpgp", "fido2"}
+    assert all(set(t) == {"kind", "transport", "reader", "serial", "label"} for t in as_json)
 
     info = _keybound(tmp_path, "token", "info", "--kind", "openpgp", *sel)
     assert info.returncode == 0, info.stderr

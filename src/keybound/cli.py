@@ -11,15 +11,17 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 
 from . import __version__
+from .commands.terminal import VisibleText
 from .errors import UserFacingError
 from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, chat, demo, listen, simulate, token
+    from .commands import account, chat, demo, listen, repair, simulate, token
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_parser(sub)
     chat.add_parsers(sub)
     listen.add_parser(sub)
+    repair.add_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
     _no_abbreviations(parser)
@@ -62,6 +65,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if os.environ.get("KEYBOUND_DEBUG") != "1":
+        # the engine closes what it cancels; this is the net for a person's terminal
+        warnings.filterwarnings("ignore", message="coroutine .* was never awaited")
+    real_out, real_err = sys.stdout, sys.stderr
+    if not getattr(args, "json", False):
+        sys.stdout = VisibleText(real_out)
+    sys.stderr = VisibleText(real_err)
+    try:
+        return _main(parser, args)
+    finally:
+        sys.stdout, sys.stderr = real_out, real_err
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         return _dispatch(parser, args)
     except UserFacingError as exc:
@@ -83,17 +100,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 MESSENGER_COMMANDS = frozenset(
     {"invite", "contact", "send", "group", "history", "search", "devices", "download",
-     "status", "unlock", "lock"}
+     "status", "unlock", "lock", "requests"}
 )  # fmt: skip
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import account, chat, demo, listen, simulate, token
+    from .commands import account, chat, demo, listen, repair, simulate, token
 
     if args.command == "init":
         return account.run(args, profile_dir(args.profile))
     if args.command == "listen":
         return listen.run(args, profile_dir(args.profile))
+    if args.command == "repair":
+        return repair.run(args, profile_dir(args.profile))
     if args.command in MESSENGER_COMMANDS:
         return chat.run(args, profile_dir(args.profile))
     if args.command == "token":

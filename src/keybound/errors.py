@@ -180,6 +180,17 @@ class HistoryUnreadable(HistoryError):
         super().__init__(message)
 
 
+class HistoryDamaged(HistoryUnreadable):
+    """The key is right (a keyslot opened) but some pages of the file fail their check."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(
+            f"The message history file is damaged ({where}). Run `keybound repair` to copy "
+            "everything that can still be read into a new file; the damaged file is kept."
+        )
+
+
 class HistoryTooNew(HistoryError):
     """The history file was written by a newer Keybound than this one."""
 
@@ -470,6 +481,45 @@ class EngineLocked(EngineError):
 
     def __init__(self) -> None:
         super().__init__("Keybound is locked. Plug in your security key and unlock it.")
+
+
+class MessageTooLong(EngineError):
+    """A text over the protocol's limit (characters), said with the limit."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        self.length, self.limit = length, limit
+        super().__init__(
+            f"The message is too long: {length:,} characters, and the limit is {limit:,}. "
+            "Shorten it or send it as a file."
+        )
+
+
+class EmptyMessage(EngineError):
+    def __init__(self) -> None:
+        super().__init__("The message is empty; there is nothing to send.")
+
+
+class ContactAlreadyAdded(EngineError):
+    """The invite is of someone who is a contact already, under another name."""
+
+    def __init__(self, current: str, asked: str) -> None:
+        self.current, self.asked = current, asked
+        super().__init__(
+            f"This invite is of {current!r}, who is already your contact; they were not "
+            f"renamed to {asked!r}. Nothing was changed."
+        )
+
+
+class InviteForAnotherRelay(EngineError):
+    """The invite names another relay than this profile's: the two could not reach each other."""
+
+    def __init__(self, theirs: str, ours: str) -> None:
+        self.theirs, self.ours = theirs, ours
+        super().__init__(
+            f"This invite is of someone on another relay ({theirs}); yours is {ours}. "
+            "Keybound relays do not pass messages to each other, so you could not write to "
+            "each other: ask them to use your relay (or use theirs). Nothing was added."
+        )
 
 
 class UnknownContact(EngineError):

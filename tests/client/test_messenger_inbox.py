@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from keybound.client import events as ev
 from keybound.client import settings as cfg
-from keybound.client.values import UNDECRYPTABLE, LockReason
+from keybound.client.values import LockReason
 from keybound.token.worker import TokenWorker
 from keybound.wire import frames as f
 from tests.relay.server_fixtures import Person, RelayClient, RelayProcess, publish
@@ -16,9 +15,11 @@ from .harness import create, options, run, until
 from .links import NoAcks
 
 
-def test_garbage_from_a_certified_device_is_one_visible_notice_even_when_redelivered(
+def test_garbage_from_a_stranger_is_counted_and_dropped_even_when_redelivered(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
+    """Not a contact: no notice row, no conversation, no contact (issue 11, item 4)."""
+
     async def scenario() -> None:
         bob = await create(tmp_path, "bob", shared_relay.url, worker, link_factory=NoAcks)
         mallory = Person()
@@ -28,20 +29,22 @@ def test_garbage_from_a_certified_device_is_one_visible_notice_even_when_redeliv
             async with await RelayClient.login(shared_relay.url, mallory.device) as client:
                 garbage = f.Send((f.Outgoing(to_bob, b"\xff not an envelope"),))
                 await client.call(garbage, f.Sent)
-            conv = await until(lambda: _direct_with(bob, mallory.identity_id), what="a notice")
+            await until(bob.m.junk_dropped, what="the junk counted")
             await bob.close()  # never acknowledged: the relay delivers it again
             bob.options = options(bob.tokens, worker)
             await bob.open()
             await bob.m.wait_online(20)
-            await asyncio.sleep(1)
-            history = await bob.m.history(conv)
-            assert [m.content_type for m in history] == [UNDECRYPTABLE]
-            assert history[0].body is None and history[0].failure_reason
-            assert history[0].sender_identity == mallory.identity_id
+            await until(lambda: _junk(bob, 2), what="the redelivered copy counted")
+            assert await _direct_with(bob, mallory.identity_id) is None
+            assert await bob.m.conversations() == [] and await bob.m.contacts() == []
         finally:
             await bob.close()
 
     run(scenario())
+
+
+async def _junk(person, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return bool(await person.m.junk_dropped() >= n)
 
 
 async def _direct_with(person, identity_id: bytes) -> bytes | None:  # type: ignore[no-untyped-def]

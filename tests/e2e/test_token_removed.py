@@ -44,9 +44,10 @@ def test_pulling_the_card_locks_and_the_queued_message_goes_out_after_unlock(
         relay.start()
         assert bob.texts("alice") == ["first"]
 
-        alice.card.insert()
+        alice.card.insert()  # `listen` notices and unlocks by itself, asking on its PIN source
         listener.give_pin()
-        alice.run("unlock", pins=None)
+        listener.wait(lambda e: e["type"] == "unlocked", 30, "listen unlocks by itself")
+        assert alice.run("unlock", pins=None).out.strip() == "unlocked"
         eventually(lambda: "sent as the card came out" in bob.texts("alice"), what="sent")
         listener.wait(
             lambda e: e["type"] == "status" and e["message_id"] == mid

@@ -24,7 +24,13 @@ from keybound.client.env import Environment
 from keybound.client.identities import IdentityBook
 from keybound.client.profile import Profile
 from keybound.client.tokens import TokenSource
-from keybound.errors import NoKeysOnToken, ProfileError, WrongToken
+from keybound.errors import (
+    HistoryDamaged,
+    HistoryUnreadable,
+    NoKeysOnToken,
+    ProfileError,
+    WrongToken,
+)
 from keybound.identity.chain import VerifiedIdentity
 from keybound.identity.document import (
     DeviceCertificate,
@@ -43,6 +49,7 @@ from keybound.protocol.machine import Machine
 from keybound.protocol.megolm import KIND_INBOUND, KIND_OUTBOUND
 from keybound.protocol.olm import KIND_ACCOUNT, KIND_SESSION
 from keybound.protocol.state import StateChange
+from keybound.store import repair
 from keybound.store.database import Database
 from keybound.store.keys import KeyPurpose, MasterKey
 from keybound.store.keyslots import RecoveryCost
@@ -162,10 +169,18 @@ class Draft:
 def open_database(
     profile: Profile, master_key: MasterKey, *, create: bool, secure: bool
 ) -> Database:
-    return Database.open(
-        profile.history, master_key.derive(KeyPurpose.SQLCIPHER), create=create,
-        memory_security=secure,
-    )  # fmt: skip
+    """The history; if it does not open although a keyslot did (so the key is right),
+    the pages are checked one by one to say which part is damaged."""
+    key = master_key.derive(KeyPurpose.SQLCIPHER)
+    try:
+        return Database.open(profile.history, key, create=create, memory_security=secure)
+    except HistoryUnreadable:
+        if create or not profile.history.exists() or profile.history.stat().st_size == 0:
+            raise
+        damage = repair.scan(profile.history, key)
+        if damage.damaged and not damage.wrong_key:
+            raise HistoryDamaged(damage.describe()) from None
+        raise
 
 
 def draft_device(

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import ipaddress
 import logging
 import random
 import ssl
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -434,7 +435,8 @@ class WebSocketLink(RelayLink):
                 self._status_changed(status)
             case WentOnline(keys):
                 if self._on_online is not None:
-                    self._spawn(self._guard("online handler", self._on_online(keys)))
+                    handler = self._on_online(keys)
+                    self._spawn(self._guard("online handler", handler), handler)
 
     def _fire(self, timer: Timer) -> None:
         self._timers.pop(timer, None)
@@ -456,10 +458,15 @@ class WebSocketLink(RelayLink):
             except Exception as exc:
                 log.error("relay status handler failed: %s", type(exc).__name__)
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def _spawn(self, coro: Awaitable[None], *inner: Awaitable[None]) -> None:
         task = asyncio.get_running_loop().create_task(_as_coroutine(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # cancelled before it ran, a task never starts its coroutines: close them, so no
+        # "coroutine ... was never awaited" warning reaches a person
+        for c in (coro, *inner):
+            if inspect.iscoroutine(c):
+                task.add_done_callback(_closer(c))
 
     async def _guard(self, what: str, coro: Awaitable[None]) -> None:
         try:
@@ -591,6 +598,10 @@ def _discard(future: asyncio.Future[f.Frame]) -> None:
             future.exception()
     else:
         future.cancel()
+
+
+def _closer(coro: Coroutine[Any, Any, Any]) -> Callable[[object], None]:
+    return lambda _: coro.close()
 
 
 async def _as_coroutine(awaitable: Awaitable[None]) -> None:

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from keybound.client import conversations as convs
 from keybound.client.core import Core
 from keybound.client.identities import ChainUpdate
 from keybound.client.values import ContactInfo, DeviceInfo
-from keybound.errors import IdentityError, UnknownContact
+from keybound.errors import (
+    ContactAlreadyAdded,
+    IdentityError,
+    InviteForAnotherRelay,
+    UnknownContact,
+)
 from keybound.identity.chain import verify_chain
 from keybound.identity.document import SignedDocument
 from keybound.identity.fingerprint import Invite, check_invite, invite_for, invite_uri
@@ -84,6 +90,29 @@ def own_invite_uri(core: Core) -> str:
     return invite_uri(own_invite(core))
 
 
+def same_relay(a: str, b: str) -> bool:
+    """Two relay URLs naming the same relay (scheme, host and port; case and default
+    ports aside)."""
+
+    def key(url: str) -> tuple[str, str, int | None]:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        default = {"wss": 443, "ws": 80}.get(scheme)
+        return scheme, (parts.hostname or "").lower(), parts.port or default
+
+    return key(a) == key(b)
+
+
+def check_new(core: Core, invite: Invite, name: str) -> None:
+    """Before fetching anything: an invite for another relay, or for someone who is a
+    contact already under another name, is refused with the reason."""
+    if not same_relay(invite.relay, core.settings.relay_url):
+        raise InviteForAnotherRelay(invite.relay, core.settings.relay_url)
+    row = core.repo.identity(invite.identity_id)
+    if row is not None and not row.is_request and row.display_name and row.display_name != name:
+        raise ContactAlreadyAdded(row.display_name, name)
+
+
 def add(
     core: Core, invite: Invite, documents: Sequence[SignedDocument], name: str
 ) -> tuple[ContactInfo, ChainUpdate]:
@@ -102,6 +131,9 @@ def add(
         display_name=name,
     )
     with core.db.transaction():
+        row = core.repo.identity(invite.identity_id)
+        if row is not None and row.is_request:  # a message request, now added by invite
+            core.repo.upsert_identity(replace(row, is_request=False, blocked=False))
         convs.ensure_direct(core.repo, core.own_id, invite.identity_id, core.now())
     return contact_info(core, invite.identity_id), update
 

@@ -258,6 +258,11 @@ async def event_json(m: Messenger, event: ev.Event, names: Names) -> Json | None
         return {"type": "unlocked"}
     if isinstance(event, ev.EngineError):
         return {"type": "error", "message": event.text, "what": event.what}
+    if isinstance(event, ev.MessageRequestReceived | ev.MessageRequestChanged):
+        return _daemon_requests.event_json(event)
+    if isinstance(event, ev.ReceivingChanged):
+        return {"type": "receiving", "paused": event.paused, "what": event.what,
+                "reason": event.reason}  # fmt: skip
     return None
 
 
@@ -412,6 +417,8 @@ async def _status(s: Service, args: dict[str, Any]) -> Json:
         "connection": m.connection.state.value,
         "pid": os.getpid(),
     }
+    if m.receiving.paused:
+        out["receiving"] = {"paused": True, "what": m.receiving.what, "reason": m.receiving.reason}
     if not m.locked:
         out["pending"] = await m.pending_count()
         out["name"] = await m.setting(cfg.DISPLAY_NAME)
@@ -862,3 +869,6 @@ __all__ = [
     "names_of",
     "remove_stale",
 ]
+
+
+from keybound.client import daemon_requests as _daemon_requests  # noqa: E402  (registers its operations)

@@ -163,3 +163,28 @@ class EngineError(Event):
 
     text: str
     what: str = ""  # short machine-readable tag, e.g. "publish_keys", "inbox"
+
+
+@dataclass(frozen=True)
+class ReceivingChanged(Event):
+    """Receiving paused (the history cannot be written: ``what`` is ``disk_full`` or
+    ``history_storage``) or resumed (``paused`` False); messages wait on the relay."""
+
+    paused: bool
+    what: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MessageRequestReceived(Event):
+    """Someone who is not a contact wrote to us: a new message request (not a contact)."""
+
+    identity_id: bytes
+
+
+@dataclass(frozen=True)
+class MessageRequestChanged(Event):
+    """A request was accepted (now a contact), blocked or deleted."""
+
+    identity_id: bytes
+    outcome: str  # "accepted" | "blocked" | "deleted"

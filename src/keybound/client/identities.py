@@ -81,7 +81,7 @@ class IdentityBook:
     def load(self, repo: Repository, now_s: int) -> None:
         """Verify every stored chain (ours first); a damaged one is left out and logged."""
         own = repo.own_identity()
-        for identity in ([own] if own else []) + repo.contacts():
+        for identity in ([own] if own else []) + repo.contacts(include_requests=True):
             if identity.chain is None:
                 continue
             try:
@@ -123,10 +123,12 @@ class IdentityBook:
         expected: bytes | None = None,
         is_self: bool = False,
         display_name: str | None = None,
+        request: bool = False,
     ) -> ChainUpdate:
         """Verify ``documents`` against what we pinned (whole chain or only newer
         versions), store the result and its devices.  Raises the identity errors
         (fork, rollback, bad signature, wrong identity) and stores nothing then.
+        ``request``: someone new who wrote to us is a message request, not a contact.
         """
         pinned = self._verified.get(expected) if expected is not None else None
         if pinned is not None:
@@ -145,7 +147,9 @@ class IdentityBook:
         new_devices = {d.device_id for d in verified.devices}
         tokens_changed = old is not None and set(old.token_ids) != set(verified.token_ids)
         with repo.db.transaction():
-            self._store(repo, verified, docs, now_ms, is_self, display_name, tokens_changed)
+            self._store(
+                repo, verified, docs, now_ms, is_self, display_name, tokens_changed, request
+            )
         self._verified[identity_id] = verified
         self._documents[identity_id] = docs
         return ChainUpdate(
@@ -165,9 +169,12 @@ class IdentityBook:
         is_self: bool,
         display_name: str | None,
         tokens_changed: bool,
+        request: bool = False,
     ) -> None:
         identity_id = verified.identity_id
-        row = repo.identity(identity_id) or Identity(identity_id, now_ms, is_self=is_self)
+        row = repo.identity(identity_id) or Identity(
+            identity_id, now_ms, is_self=is_self, is_request=request and not is_self
+        )
         verification = row.verification
         if tokens_changed and verification is Verification.VERIFIED:
             verification = Verification.CHANGED

@@ -17,6 +17,7 @@ as visible "could not decrypt" entries, never dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections import defaultdict
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 
 from keybound.client import conversations as convs
 from keybound.client import events as ev
+from keybound.client import requests, rollback
 from keybound.client.core import Core, Effects, with_expiry
 from keybound.client.identities import decode_chain
 from keybound.client.sync import CONTACT_SYNC, ContactSync
@@ -76,6 +78,8 @@ class _Batch:
     changes: dict[tuple[str, bytes], StateChange] = field(default_factory=dict)
     conversations: dict[bytes, Conversation | None] = field(default_factory=dict)
     blocked: dict[bytes, bool] = field(default_factory=dict)
+    strangers: dict[bytes, bool] = field(default_factory=dict)
+    junk: int = 0  # unreadable envelopes from strangers: counted, not stored
 
     @property
     def events(self) -> list[ev.Event]:
@@ -93,6 +97,12 @@ class _Batch:
             self.blocked[identity_id] = row is not None and row.blocked
         return self.blocked[identity_id]
 
+    def is_stranger(self, identity_id: bytes) -> bool:
+        """Not a contact (unknown, or a message request): see ``requests``."""
+        if identity_id not in self.strangers:
+            self.strangers[identity_id] = requests.is_stranger(self.core.repo.identity(identity_id))
+        return self.strangers[identity_id]
+
     def write_changes(self) -> None:
         """Store the batch's protocol state (before anything else encrypts with it)."""
         if self.changes:
@@ -101,7 +111,22 @@ class _Batch:
 
 
 def process(core: Core, batch: list[Incoming], *, retrying: bool = False) -> InboxResult:
-    """Decrypt and store ``batch``; the queue IDs to acknowledge once this returns."""
+    """Decrypt and store ``batch``; the queue IDs to acknowledge once this returns.
+
+    If the transaction fails (the disk is full, the database is locked or cannot
+    be written) the ratchets this batch moved in memory are reloaded from the
+    database before the error goes on: nothing is acknowledged, the relay keeps
+    the messages, and decrypting them again later works (see ``rollback``).
+    """
+    try:
+        return _process(core, batch, retrying)
+    except BaseException:
+        with contextlib.suppress(Exception):  # keep the first error, not a second one
+            rollback.reload(core)
+        raise
+
+
+def _process(core: Core, batch: list[Incoming], retrying: bool) -> InboxResult:
     work = _Batch(core, InboxResult())
     with core.db.transaction():
         for incoming in batch:
@@ -120,6 +145,7 @@ def process(core: Core, batch: list[Incoming], *, retrying: bool = False) -> Inb
                 if incoming.queue_id not in work.result.ack:
                     work.result.ack.append(incoming.queue_id)
         work.write_changes()
+        requests.count_junk(core.repo, work.junk)
         _send_receipts(work)
         for conversation_id, msg in work.read_upto.items():
             core.repo.mark_read(conversation_id, msg.message_id)
@@ -139,7 +165,7 @@ def _one(work: _Batch, incoming: Incoming, retrying: bool) -> None:
         incoming.sender.identity_id,
         incoming.sender.device_id,
     ):
-        log.warning("an envelope's sender differs from the device the relay authenticated")
+        log.info("an envelope's sender differs from the device the relay authenticated")
         _notice_raw(work, incoming, "This message claims another sender than the one that sent it.")
         result.ack.append(incoming.queue_id)
         return
@@ -180,6 +206,9 @@ def _one(work: _Batch, incoming: Incoming, retrying: bool) -> None:
 
 def _notice(work: _Batch, env: Envelope, reason: str) -> None:
     core = work.core
+    if env.sender_identity != core.own_id and work.is_stranger(env.sender_identity):
+        work.junk += 1  # junk from strangers is counted, never stored row by row
+        return
     core.repo.mark_processed(env.message_id, core.now())
     if env.sender_identity == core.own_id:
         work.events.append(ev.EngineError(f"A message from another device of ours: {reason}"))
@@ -205,6 +234,10 @@ def _notice(work: _Batch, env: Envelope, reason: str) -> None:
 def _notice_raw(work: _Batch, incoming: Incoming, reason: str) -> None:
     """A notice for bytes without a readable envelope: its ID comes from the bytes."""
     core = work.core
+    sender = incoming.sender.identity_id
+    if sender != core.own_id and work.is_stranger(sender):
+        work.junk += 1
+        return
     digest = hashlib.sha256(incoming.payload).digest()
     mid = min(incoming.received_ms, (1 << 48) - 1).to_bytes(6, "big") + digest[:10]
     if not core.repo.mark_processed(mid, core.now()):
@@ -278,6 +311,8 @@ def _received(work: _Batch, r: Received) -> None:
     if isinstance(content, c.DeliveryReceipt | c.ReadReceipt):
         _receipt(work, r, content)
         return
+    if not own and not isinstance(content, DISPLAYED) and work.is_stranger(r.sender_identity):
+        return  # a message request holds messages only: no groups, edits or timers
     if isinstance(content, c.GroupCreate):  # a snapshot: may also come over Olm
         work.conversations.clear()
         _group_create(work, r, content)
@@ -398,7 +433,7 @@ def _message(
                 content.thumbnail,
             )
         )
-    if not own:
+    if not own and not work.is_stranger(r.sender_identity):  # no receipts to strangers
         work.receipts[(r.sender_identity, conv.conversation_id)].append(r.message_id)
 
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from keybound.client import account, actions, contacts, onboarding
+from keybound.client import account, actions, contacts, onboarding, requests
 from keybound.client import attachments as files
 from keybound.client import events as ev
 from keybound.client import settings as cfg
@@ -34,6 +34,8 @@ from keybound.client.onboarding import Opened
 from keybound.client.options import LinkFactory, LinkRequest, Options, websocket_link
 from keybound.client.outbox import advance
 from keybound.client.profile import Profile
+from keybound.client.receiving import RUNNING, ReceivingState
+from keybound.client.requests import RequestInfo
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
@@ -53,8 +55,11 @@ from keybound.client.values import (
     SearchHit,
 )
 from keybound.errors import (
+    EmptyMessage,
     EngineLocked,
     IdentityError,
+    KeyboundError,
+    MessageTooLong,
     ProfileError,
     RelayRefused,
     RelayUnavailable,
@@ -218,6 +223,19 @@ class Messenger:
                 )
                 await self._start(opened)
 
+    async def token_present(self) -> bool:
+        """Whether one of the enrolled tokens is plugged in (asks for nothing)."""
+
+        def probe() -> bool:
+            try:
+                token = self._options.tokens.open(self._prompter, account.known_keys(self.profile))
+            except KeyboundError:
+                return False
+            token.close()
+            return True
+
+        return await self._worker.run(probe)
+
     async def lock(self, reason: LockReason = LockReason.REQUESTED) -> None:
         """Close the history and drop the keys; the outbox waits on disk."""
         async with self._lifecycle:
@@ -262,6 +280,12 @@ class Messenger:
             return LinkStatus(LinkState.DISCONNECTED)
         return session.link.status
 
+    @property
+    def receiving(self) -> ReceivingState:
+        """Whether receiving is paused because the history cannot be written (disk full)."""
+        session = self._session
+        return RUNNING if session is None else session.receiving.state
+
     # === contacts =====================================================================
 
     async def invite(self) -> str:
@@ -279,12 +303,49 @@ class Messenger:
         """Fetch the identity the invite names from the relay, verify and pin it."""
         s = self._need()
         invite = parse_invite(invite_uri)
+        await s.db.run(contacts.check_new, s.core, invite, name)
         raw = await s.relay.fetch_identity(invite.identity_id)
         docs = decode_documents(raw)
         info, _update = await s.db.run(contacts.add, s.core, invite, docs, name)
         self._emit(ev.ContactAdded(info))
         s.wake.compose.set()
         return info
+
+    # --- message requests (people who wrote without being contacts; client.requests) ---
+
+    async def message_requests(self) -> list[RequestInfo]:
+        s = self._need()
+        return await s.db.run(requests.list_requests, s.core)
+
+    async def accept_request(self, identity: bytes | str, name: str) -> ContactInfo:
+        """The request's sender becomes a contact named ``name`` (ID or hex prefix)."""
+        s = self._need()
+        identity_id = await s.db.run(requests.find, s.core, identity)
+        info = await s.db.run(requests.accept, s.core, identity_id, name)
+        self._emit(ev.MessageRequestChanged(identity_id, "accepted"))
+        self._emit(ev.ContactAdded(info))
+        return info
+
+    async def block_request(self, identity: bytes | str) -> bytes:
+        """Delete the request's messages and drop what its sender sends from now on."""
+        s = self._need()
+        identity_id = await s.db.run(requests.find, s.core, identity)
+        await s.db.run(requests.block, s.core, identity_id)
+        self._emit(ev.MessageRequestChanged(identity_id, "blocked"))
+        return identity_id
+
+    async def delete_request(self, identity: bytes | str) -> bytes:
+        """Delete the request's messages; a later message opens a new request."""
+        s = self._need()
+        identity_id = await s.db.run(requests.find, s.core, identity)
+        await s.db.run(requests.delete, s.core, identity_id)
+        self._emit(ev.MessageRequestChanged(identity_id, "deleted"))
+        return identity_id
+
+    async def junk_dropped(self) -> int:
+        """How many unreadable envelopes from strangers were counted and dropped."""
+        s = self._need()
+        return await s.db.run(requests.junk_count, s.core)
 
     async def contacts(self) -> list[ContactInfo]:
         s = self._need()
@@ -367,7 +428,13 @@ class Messenger:
     async def send_text(
         self, conversation_id: bytes, text: str, *, reply_to: bytes | None = None
     ) -> bytes:
-        """Queue a text (or a reply); returns its message ID once it is durably queued."""
+        """Queue a text (or a reply); returns its message ID once it is durably queued.
+
+        ``EmptyMessage`` for nothing but blanks, ``MessageTooLong`` past the limit."""
+        if not text.strip():
+            raise EmptyMessage()
+        if len(text) > c.MAX_TEXT:
+            raise MessageTooLong(len(text), c.MAX_TEXT)
         content: c.Text | c.Reply = c.Reply(text, reply_to) if reply_to else c.Text(text)
         s = self._need()
         msg, effects = await s.batched(lambda: actions.send(s.core, conversation_id, content))

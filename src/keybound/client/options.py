@@ -57,6 +57,8 @@ class Options:
     publish_retry_s: float = 2.0  # retry delay for publishing our identity chain
     idle_check_s: float = 1.0
     key_check_s: float = 600.0  # how often to ask the relay how many one-time keys are left
+    storage_retry_s: float = 1.0  # receiving paused (disk full): first retry, then doubling
+    storage_retry_max_s: float = 15.0
 
 
 class SettingsPinStore:

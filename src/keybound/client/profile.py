@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keybound.errors import ProfileError
+from keybound.store.atomic import backup_path
 from keybound.store.database import HISTORY_FILE
 from keybound.store.lock import LOCK_FILE
 from keybound.store.vault import KEYSLOT_FILENAME
@@ -47,8 +48,12 @@ class Profile:
         return self.root / DAEMON_SOCKET
 
     def exists(self) -> bool:
-        """True once an account was created here (the keyslot file is its first file)."""
-        return self.keyslots.exists()
+        """True once an account was created here (the keyslot file is its first file).
+
+        A keyslot file whose rewrite was cut short may survive only as its ``.bak``:
+        that is still an account (unlocking restores the file from it), so ``init``
+        and every other command agree about it."""
+        return self.keyslots.exists() or backup_path(self.keyslots).exists()
 
     def ensure(self) -> None:
         """Create the directory, readable by its owner only (0700)."""

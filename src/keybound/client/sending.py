@@ -13,10 +13,12 @@ Olm session, opens the sessions and encrypts, in queue order.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from keybound.client import events as ev
+from keybound.client import rollback
 from keybound.client.aio import sentence, wait
 from keybound.client.core import Core
 from keybound.client.keys import addresses, pair_claimed
@@ -37,14 +39,20 @@ def run_together(core: Core, jobs: Sequence[Callable[[], Any]]) -> list[Any]:
     anything, so its error is its result; anything else rolls the whole batch back.
     (No savepoint per job: FTS5 writes an index segment at every savepoint.)"""
     results: list[Any] = []
-    with core.db.transaction():
-        for job in jobs:
-            try:
-                results.append(job())
-            except UserFacingError as exc:
-                if isinstance(exc, HistoryError):
-                    raise
-                results.append(exc)
+    try:
+        with core.db.transaction():
+            for job in jobs:
+                try:
+                    results.append(job())
+                except UserFacingError as exc:
+                    if isinstance(exc, HistoryError):
+                        raise
+                    results.append(exc)
+    except BaseException:
+        # the ratchets moved for envelopes that were never stored: back to the database
+        with contextlib.suppress(Exception):
+            rollback.reload(core)
+        raise
     return results
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from keybound.client import actions, contacts, inbox, sending
+from keybound.client import actions, contacts, inbox, requests, sending
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence, wait
@@ -37,9 +37,12 @@ from keybound.client.identities import ChainUpdate, decode_documents
 from keybound.client.keys import to_wire
 from keybound.client.link import KeyStatus, LinkState, LinkStatus, RelayLink
 from keybound.client.options import LinkRequest, Options, SettingsPinStore
+from keybound.client.receiving import DISK_FULL, STORAGE, ReceivingGate
 from keybound.client.values import LockReason
 from keybound.errors import (
     EngineLocked,
+    HistoryDiskFull,
+    HistoryError,
     KeyboundError,
     RelayRefused,
     RelayUnavailable,
@@ -89,6 +92,9 @@ class Session:
         self._stop_watch: Callable[[], None] = lambda: None
         self._sends: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._sender: asyncio.Task[None] | None = None
+        self.receiving = ReceivingGate(
+            emit, options.storage_retry_s, options.storage_retry_max_s, lambda: self.closing
+        )
 
     @property
     def relay(self) -> RelayLink:
@@ -113,15 +119,15 @@ class Session:
                 SettingsPinStore(db, core, pin) if pinned else None,
             )
         )
-        for coro in (
-            sending.flush_forever(self),
-            sending.compose_forever(self),
-            self._expire_forever(),
-            self._publish_forever(),
-            self._keys_forever(),
-            self._idle_watch(),
+        for loop_fn in (
+            sending.flush_forever,
+            sending.compose_forever,
+            Session._expire_forever,
+            Session._publish_forever,
+            Session._keys_forever,
         ):
-            self.spawn(coro)
+            self.spawn(self._keep(loop_fn))
+        self.spawn(self._idle_watch())
         self.wake.flush.set()
         self.wake.compose.set()
         self.wake.publish.set()
@@ -160,6 +166,9 @@ class Session:
         task = asyncio.get_running_loop().create_task(self._guard(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # a task cancelled before it ran never started ``coro``: close it, or Python
+        # prints "coroutine ... was never awaited" at the person when it is collected
+        task.add_done_callback(lambda _: coro.close())
         return task
 
     async def _guard(self, coro: Coroutine[Any, Any, Any]) -> Any:
@@ -173,6 +182,24 @@ class Session:
             log.exception("engine task failed")
             self.emit(ev.EngineError(sentence(exc), "task"))
             return None
+
+    async def _keep(self, loop_fn: Callable[[Session], Coroutine[Any, Any, None]]) -> None:
+        """Run a background loop; a history that cannot be written (disk full) pauses
+        it and it starts again later, instead of ending it until the next unlock."""
+        told = False
+        while True:
+            try:
+                await loop_fn(self)
+                return
+            except HistoryError as exc:
+                if self.closing:
+                    return
+                log.warning("a background task paused: %s", type(exc).__name__)
+                if not told:
+                    what = DISK_FULL if isinstance(exc, HistoryDiskFull) else STORAGE
+                    self.emit(ev.EngineError(sentence(exc), what))
+                    told = True
+                await asyncio.sleep(self.options.storage_retry_max_s)
 
     def _token_removed(self) -> None:
         if not self.closing:
@@ -265,16 +292,28 @@ class Session:
         """Store and commit, then acknowledge; senders we do not know yet are looked up."""
         if self.closing:
             return
-        result = await self.db.run(inbox.process, self.core, list(batch))
+        result = await self._store(list(batch), False)
+        if result is None:
+            return
         await self.after(result.effects)
         await self._ack(result.ack)
         for identity_id, held in result.unknown.items():
             if self.closing:
                 return
-            await self.refresh(identity_id)
-            retried = await self.db.run(inbox.process, self.core, held, retrying=True)
+            await self.refresh(identity_id, stranger=True)
+            retried = await self._store(held, True)
+            if retried is None:
+                return
             await self.after(retried.effects)
             await self._ack(retried.ack)
+
+    async def _store(self, batch: list[Incoming], retrying: bool) -> inbox.InboxResult | None:
+        """The batch committed, waiting (paused) while the history cannot be written."""
+
+        async def job() -> inbox.InboxResult:
+            return await self.db.run(inbox.process, self.core, batch, retrying=retrying)
+
+        return await self.receiving.run(job)
 
     async def _ack(self, queue_ids: list[int]) -> None:
         for i in range(0, len(queue_ids), MAX_ITEMS):
@@ -285,16 +324,19 @@ class Session:
 
     # --- identity chains -------------------------------------------------------------------
 
-    async def refresh(self, identity_id: bytes) -> ChainUpdate | None:
-        """Fetch what is new in someone's chain (ours too) and take it in; one at a time."""
+    async def refresh(self, identity_id: bytes, *, stranger: bool = False) -> ChainUpdate | None:
+        """Fetch what is new in someone's chain (ours too) and take it in; one at a time.
+
+        ``stranger``: they wrote to us; if we do not know them yet they become a
+        message request, not a contact."""
         running = self._refreshing.get(identity_id)
         if running is None:
-            running = asyncio.get_running_loop().create_task(self._refresh(identity_id))
+            running = asyncio.get_running_loop().create_task(self._refresh(identity_id, stranger))
             self._refreshing[identity_id] = running
             running.add_done_callback(lambda _: self._refreshing.pop(identity_id, None))
         return await asyncio.shield(running)
 
-    async def _refresh(self, identity_id: bytes) -> ChainUpdate | None:
+    async def _refresh(self, identity_id: bytes, stranger: bool = False) -> ChainUpdate | None:
         core = self.core
         pinned = await self.db.run(core.book.get, identity_id)
         try:
@@ -313,7 +355,7 @@ class Session:
             else:
                 update = await self.db.run(
                     core.book.accept, core.repo, docs, self.env.now_s(), self.env.now_ms(),
-                    expected=identity_id,
+                    expected=identity_id, request=stranger,
                 )  # fmt: skip
         except KeyboundError as exc:
             self.emit(ev.EngineError(sentence(exc), "identity"))
@@ -352,7 +394,9 @@ class Session:
             info = await self.db.run(contacts.contact_info, core, update.identity_id)
         except KeyboundError:
             return
-        if update.is_new:
+        if update.is_new and await self.db.run(requests.is_request, core, update.identity_id):
+            self.emit(ev.MessageRequestReceived(update.identity_id))
+        elif update.is_new:
             self.emit(ev.ContactAdded(info))
         else:
             self.emit(ev.ContactChanged(info, needs_reverification=update.tokens_changed))

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..client.display import visible
 from ..errors import MessageQueued, UnknownContact, UserFacingError
 from . import render, session
 
@@ -38,6 +39,20 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
     verify.add_argument(
         "--yes", action="store_true", help="do not ask: the numbers were compared already"
     )
+
+    requests = sub.add_parser(
+        "requests", help="messages from people who are not your contacts: list, accept, block"
+    )
+    rsub = requests.add_subparsers(dest="requests_command", metavar="COMMAND")
+    rlist = rsub.add_parser("list", help="the message requests (the default)")
+    rlist.add_argument("--json", action="store_true", help="one JSON object per line")
+    raccept = rsub.add_parser("accept", help="make the sender a contact")
+    raccept.add_argument("id", metavar="ID", help="the request's ID (8+ hex digits)")
+    raccept.add_argument("--name", required=True, help="the name you know them by")
+    for verb, what in (("block", "delete it and drop their messages from now on"),
+                       ("delete", "delete it; a new message makes a new request")):  # fmt: skip
+        rsub.add_parser(verb, help=what).add_argument("id", metavar="ID")
+    requests.add_argument("--json", action="store_true", help="one JSON object per line")
 
     send = sub.add_parser(
         "send",
@@ -120,6 +135,13 @@ def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         if sub == "list":
             return "contact.list", {}
         return "contact.show", {"name": args.name}
+    if cmd == "requests":
+        sub = args.requests_command or "list"
+        if sub == "list":
+            return "requests.list", {}
+        if sub == "accept":
+            return "requests.accept", {"id": args.id, "name": args.name}
+        return f"requests.{sub}", {"id": args.id}
     if cmd == "send":
         base: dict[str, Any] = {"to": args.to, "timeout": args.timeout}
         if args.file is not None:
@@ -205,6 +227,8 @@ async def _control(op: str, args: argparse.Namespace, profile: Path, out: TextIO
             "No Keybound is running with this profile (start one with `keybound listen`)."
         )
     try:
+        if op == "unlock":
+            await _say_where_the_pin_is_asked(client)
         result = await session.Remote(client).call(op, {})
     finally:
         await client.close()
@@ -214,16 +238,31 @@ async def _control(op: str, args: argparse.Namespace, profile: Path, out: TextIO
             session.emit_json(result, out)
         else:
             state = "locked" if result["locked"] else f"unlocked, relay {result['connection']}"
+            paused = result.get("receiving")
+            if paused:
+                state += f"; receiving paused: {paused['reason']}"
             print(f"Keybound is running (pid {result['pid']}): {state}.", file=out)
         return session.EXIT_OK
     print("locked" if result["locked"] else "unlocked", file=out)
     return session.EXIT_OK
 
 
+async def _say_where_the_pin_is_asked(client: Any) -> None:
+    """`unlock` waits while the running Keybound asks for the PIN on *its* PIN source."""
+    status = await session.Remote(client).call("status", {})
+    if status.get("locked"):
+        print(
+            f"The running Keybound (pid {status.get('pid')}) asks for the PIN where it runs: "
+            "on the terminal of its `keybound listen` (or from its --pin-fd). Waiting...",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 async def _verify(engine: session.Target, args: argparse.Namespace, out: TextIO) -> int:
     contact = await engine.call("contact.show", {"name": args.name})
     number = contact["safety_number"]
-    print(f"Safety number with {contact['name']}:", file=out)
+    print(f"Safety number with {visible(str(contact['name']))}:", file=out)
     print(render.safety_number(number), file=out)
     print(
         "Compare it with the number on their screen (in person or on a call you trust).",
@@ -235,12 +274,12 @@ async def _verify(engine: session.Target, args: argparse.Namespace, out: TextIO)
             raise UserFacingError("No terminal to ask on: compare the numbers, then use --yes.")
         answer = input("Do the numbers match? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
-            print(f"{contact['name']} was not marked verified.", file=out)
+            print(f"{visible(str(contact['name']))} was not marked verified.", file=out)
             return session.EXIT_USER
     await engine.call(
         "contact.verify", {"name": args.name, "verified": True, "safety_number": number}
     )
-    print(f"{contact['name']} is now verified.", file=out)
+    print(f"{visible(str(contact['name']))} is now verified.", file=out)
     return session.EXIT_OK
 
 
@@ -254,9 +293,10 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
             write_png(base64.b64decode(result["qr_payload"]), args.qr)
             print(f"QR code written to {args.qr}", file=sys.stderr)
     elif op == "contact.add":
-        print(f"Added {result['name']} ({result['identity_id'][:16]}).", file=out)
+        name = visible(str(result["name"]))
+        print(f"Added {name} ({result['identity_id'][:16]}).", file=out)
         print(
-            f"Compare safety numbers with `keybound contact verify {result['name']}`.",
+            f"Compare safety numbers with `keybound contact verify {name}`.",
             file=sys.stderr,
         )
     elif op in ("contact.list", "history", "search", "devices", "group.members"):
@@ -268,12 +308,23 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
             elif op == "devices":
                 print(render.device_line(item), file=out)
             elif op == "group.members":
-                print(f"{item['name']}  ({item['role']})", file=out)
+                print(f"{visible(str(item['name']))}  ({item['role']})", file=out)
             elif op == "search":
-                snippet = "".join(f"[{text}]" if match else text for text, match in item["snippet"])
-                print(f"[{item['conversation']}] {item['sender_name']}: {snippet}", file=out)
+                snippet = "".join(
+                    f"[{visible(text)}]" if match else visible(text)
+                    for text, match in item["snippet"]
+                )
+                where, who = visible(str(item["conversation"])), visible(str(item["sender_name"]))
+                print(f"[{where}] {who}: {snippet}", file=out)
             else:
                 print(render.message_line(item), file=out)
+    elif op == "requests.list":
+        _show_requests(result, as_json, out)
+    elif op == "requests.accept":
+        print(f"{visible(str(result['name']))} is now a contact.", file=out)
+    elif op in ("requests.block", "requests.delete"):
+        verb = "blocked" if op == "requests.block" else "deleted"
+        print(f"Message request {result['identity_id'][:16]} {verb}.", file=out)
     elif op in ("send", "send.file"):
         print(result["message_id"], file=out)
         out.flush()
@@ -287,3 +338,29 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
         print(result["path"], file=out)
         print(f"sha256 {result['sha256']}  {result['size']} bytes", file=sys.stderr)
     return session.EXIT_OK
+
+
+def _show_requests(result: Any, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        for item in result["requests"]:
+            session.emit_json(item, out)
+        return
+    for item in result["requests"]:
+        preview = visible(str(item["preview"] or ""))[:60]
+        print(
+            f"{item['identity_id'][:16]}  {item['messages']} message(s), last "
+            f"{render.when(item['last_at'])}: {preview}",
+            file=out,
+        )
+    if not result["requests"]:
+        print("No message requests.", file=out)
+    if result["junk_dropped"]:
+        print(
+            f"({result['junk_dropped']} unreadable messages from strangers were dropped.)",
+            file=out,
+        )
+    if result["requests"]:
+        print(
+            "Accept with `keybound requests accept ID --name NAME`, or block / delete ID.",
+            file=sys.stderr,
+        )

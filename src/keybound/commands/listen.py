@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TextIO
 
 from ..client import events as ev
+from ..client.autounlock import unlock_when_back
 from ..client.daemon import DaemonClient, DaemonServer, Names, event_json, names_of
 from ..client.messenger import EventStream, Messenger
+from ..client.values import LockReason
 from ..errors import EngineLocked, KeyboundError, ProfileInUse
 from . import render, session
 
@@ -79,21 +81,45 @@ async def _listen(args: argparse.Namespace, profile: Path, out: TextIO) -> int:
 
 async def _print(messenger: Messenger, stream: EventStream, as_json: bool, out: TextIO) -> None:
     names = await _names(messenger)
-    async for event in stream:
-        if isinstance(event, ev.ContactAdded | ev.ConversationChanged | ev.Unlocked):
-            names = await _names(messenger)
-        try:
-            item = await event_json(messenger, event, names)
-        except KeyboundError:
-            continue
-        if item is None:
-            continue
-        if as_json:
-            session.emit_json(item, out)
-        else:
-            line = render.event_line(item)
-            if line is not None:
-                print(line, file=out, flush=True)
+    watcher: asyncio.Task[bool] | None = None
+    try:
+        async for event in stream:
+            pulled = isinstance(event, ev.Locked) and event.reason is LockReason.TOKEN_REMOVED
+            if pulled and (watcher is None or watcher.done()):
+                watcher = asyncio.get_running_loop().create_task(_unlock_when_back(messenger))
+            if isinstance(event, ev.ContactAdded | ev.ConversationChanged | ev.Unlocked):
+                names = await _names(messenger)
+            try:
+                item = await event_json(messenger, event, names)
+            except KeyboundError:
+                continue
+            if item is None:
+                continue
+            if as_json:
+                session.emit_json(item, out)
+            else:
+                line = render.event_line(item)
+                if line is not None:
+                    print(line, file=out, flush=True)
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+
+
+async def _unlock_when_back(messenger: Messenger) -> bool:
+    """The token is back: unlock once, asking for the PIN on this process's PIN source."""
+
+    def back() -> None:
+        print(
+            "The security key is back: unlocking (the PIN is asked here).",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def failed(exc: KeyboundError) -> None:
+        print(f"keybound: {exc} Unlock with `keybound unlock`.", file=sys.stderr, flush=True)
+
+    return await unlock_when_back(messenger, on_back=back, on_error=failed)
 
 
 async def _names(messenger: Messenger) -> Names:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any, TextIO
 
+from ..client.display import visible as v
+
 Json = Any
 
 
@@ -15,22 +17,22 @@ def when(ms: int | None) -> str:
 
 
 def message_line(msg: Json) -> str:
-    who = "me" if msg.get("outgoing") else msg.get("sender_name", "?")
+    who = "me" if msg.get("outgoing") else v(str(msg.get("sender_name", "?")))
     at = when(msg.get("received_at") or msg.get("sent_at"))
     if msg.get("deleted"):
         body = "(deleted)"
     elif msg.get("content_type") == "attachment":
         files = ", ".join(
-            f"{a.get('file_name') or 'file'} ({a.get('size', 0)} bytes)"
+            f"{v(str(a.get('file_name') or 'file'))} ({a.get('size', 0)} bytes)"
             for a in msg.get("attachments", [])
         )
         body = f"[file] {files}  (keybound download {msg['message_id']})"
     elif msg.get("content_type") == "undecryptable":
         body = "(a message that could not be decrypted)"
     elif msg.get("body") is None:
-        body = f"({msg.get('content_type')})"
+        body = f"({v(str(msg.get('content_type')))})"
     else:
-        body = str(msg["body"])
+        body = v(str(msg["body"]))
     status = f"  [{msg['status']}]" if msg.get("outgoing") else ""
     edited = " (edited)" if msg.get("edited_at") else ""
     return f"{at}  {who}: {body}{edited}{status}"
@@ -40,24 +42,25 @@ def event_line(event: Json) -> str | None:
     """One line for ``keybound listen`` (None: not worth showing without --json)."""
     kind = event.get("type")
     if kind == "message":
-        return f"[{event.get('conversation', '?')}] {message_line(event)}"
+        return f"[{v(str(event.get('conversation', '?')))}] {message_line(event)}"
     if kind == "receipt":
         return (
-            f"[{event.get('conversation', '?')}] {event.get('from_name', '?')} "
+            f"[{v(str(event.get('conversation', '?')))}] {v(str(event.get('from_name', '?')))} "
             f"{'read' if event.get('receipt') == 'read' else 'received'} "
             f"message {event['message_id'][:16]}"
         )
     if kind == "status" and event.get("status") == "failed":
-        return f"message {event['message_id'][:16]} failed: {event.get('reason') or 'unknown'}"
+        reason = v(str(event.get("reason") or "unknown"))
+        return f"message {event['message_id'][:16]} failed: {reason}"
     if kind == "contact_changed" and event.get("needs_reverification"):
-        name = event["contact"]["name"]
+        name = v(str(event["contact"]["name"]))
         return (
             f"WARNING: {name}'s security keys changed. Their safety number is now "
             f"{event['contact']['safety_number']}. Compare it again in person "
             f"(keybound contact verify {name!r})."
         )
     if kind == "contact_added":
-        return f"contact added: {event['contact']['name']}"
+        return f"contact added: {v(str(event['contact']['name']))}"
     if kind in ("device_added", "device_removed"):
         whose = "your" if event.get("own") else "a contact's"
         verb = "added" if kind == "device_added" else "removed"
@@ -69,8 +72,12 @@ def event_line(event: Json) -> str | None:
     if kind == "connection" and event.get("state") in ("online", "connecting"):
         reason = f" ({event['reason']})" if event.get("reason") else ""
         return f"relay: {event['state']}{reason}"
+    if kind == "receiving":
+        if event.get("paused"):
+            return None  # the "error" event beside it says why
+        return "receiving resumed: the history can be written again"
     if kind == "error":
-        return f"error: {event.get('message')}"
+        return f"error: {v(str(event.get('message')))}"
     return None
 
 
@@ -79,7 +86,7 @@ def contact_lines(c: Json, out: TextIO) -> None:
         c["verification"], "not verified"
     )
     blocked = ", blocked" if c.get("blocked") else ""
-    print(f"{c['name']}  ({mark}{blocked})", file=out)
+    print(f"{v(str(c['name']))}  ({mark}{blocked})", file=out)
     print(f"  identity: {c['identity_id']}", file=out)
     print(f"  devices:  {len(c['devices'])}", file=out)
 
@@ -96,4 +103,5 @@ def device_line(d: Json) -> str:
         f for f, on in (("this computer", d.get("current")), ("removed", d.get("removed"))) if on
     ]
     extra = f"  ({', '.join(flags)})" if flags else ""
-    return f"{d['device_id']}  {d.get('name') or '-':<24} added {when(d.get('added_at'))}{extra}"
+    name = v(str(d.get("name") or "-"))
+    return f"{d['device_id']}  {name:<24} added {when(d.get('added_at'))}{extra}"

@@ -12,11 +12,12 @@ from typing import TextIO
 
 from ..errors import NoKeysOnToken, UserFacingError
 from ..pins import CliPrompter, FdPins, PinSource, TerminalPins
-from ..token.base import EnrollOptions, PinKind, Token, TokenInfo, TokenKind
+from ..token.base import EnrollOptions, PinKind, Token, TokenInfo, TokenKind, TokenRef
 from ..token.discovery import list_tokens, open_token, select
 from ..token.registry import CredentialRegistry
 from ..token.verify import verify
 from ..token.worker import TokenWorker
+from .session import emit_json
 
 OPENPGP_DEFAULT_ADMIN_PIN = "12345678"
 
@@ -46,7 +47,8 @@ def add_parser(
         )
         return p
 
-    commands.add_parser("list", help="list present tokens")
+    listing = commands.add_parser("list", help="list present tokens")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
     with_selector(commands.add_parser("info", help="show a token's state"))
     init = with_pins(
         with_selector(
@@ -113,7 +115,8 @@ def _print_info(info: TokenInfo, out: TextIO) -> None:
         print(f"  {key + ':':<{width + 1}} {value}", file=out)
 
 
-def run(args: argparse.Namespace, profile: Path, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, profile: Path, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # looked up now: the CLI may have put a filter in front
     worker = TokenWorker()
     try:
         return _run(worker, args, profile, out)
@@ -125,6 +128,10 @@ def _run(worker: TokenWorker, args: argparse.Namespace, profile: Path, out: Text
     command = args.token_command
     refs = worker.call(list_tokens)
     if command == "list":
+        if getattr(args, "json", False):
+            for ref in refs:
+                emit_json(_ref_json(ref), out)
+            return 0
         if not refs:
             print("No security key or smartcard found.", file=out)
         for ref in refs:
@@ -226,3 +233,13 @@ def _selftest(worker: TokenWorker, token: Token, out: TextIO) -> None:
         f"Unlock secret: stable for the same salt ({(unlocked - signed) * 1000:.0f} ms).", file=out
     )
     print("The token works.", file=out)
+
+
+def _ref_json(ref: TokenRef) -> dict[str, str]:
+    return {
+        "kind": str(ref.kind),
+        "transport": str(ref.transport),
+        "reader": ref.reader,
+        "serial": ref.serial,
+        "label": ref.label,
+    }

@@ -229,6 +229,20 @@ class Machine:
         self._pending.restore(latest.get(KIND_PENDING, {}))
         return self
 
+    def reloaded(self, records: Iterable[StateChange], lookup: DeviceLookup) -> Machine:
+        """The same device rebuilt from stored ``records``, with this machine's key and
+        settings: what a caller uses when a transaction holding new state failed."""
+        return Machine.load(
+            self._olm.device_keys.identity_id,
+            self._olm.device_keys.device_id,
+            records,
+            lookup,
+            self._key,
+            config=self._config,
+            random=self._random,
+            processed=self._processed,
+        )
+
     @property
     def device_keys(self) -> DeviceKeys:
         """This device's keys, for its certificate in the identity chain."""

@@ -122,6 +122,14 @@ class Database:
             raise ValueError("the history key is 32 bytes")
         if not create and not path.exists():
             raise HistoryUnreadable("The message history file is missing.")
+        if not create and path.stat().st_size == 0:
+            # SQLite would take an empty file for a new database and fill it with an
+            # empty schema: the history would seem to be gone, silently.
+            raise HistoryUnreadable(
+                f"The message history file {path} is empty (0 bytes), so it holds no "
+                "history. Nothing was changed. Restore it from a backup, or move it away "
+                "to start with an empty history."
+            )
         conn = _connect(path, key, readonly=False, memory_security=memory_security)
         db = cls(conn, path, key, readonly=False)
         try:

@@ -69,6 +69,7 @@ class Identity:
     verification: Verification = Verification.UNVERIFIED
     blocked: bool = False
     updated_at: int = 0
+    is_request: bool = False  # wrote to us without being a contact (a message request)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,17 @@ def _lookup(kind: type[enum.Enum]) -> Callable[[Any], Any]:
 # How stored values become model values, by field name (columns are named like fields).
 _LOAD: dict[str, Callable[[Any], Any]] = {
     **dict.fromkeys(
-        ("outgoing", "deleted", "is_self", "blocked", "is_current", "muted", "archived"), bool
+        (
+            "outgoing",
+            "deleted",
+            "is_self",
+            "blocked",
+            "is_current",
+            "muted",
+            "archived",
+            "is_request",
+        ),
+        bool,
     ),
     "status": _lookup(MessageStatus),
     "kind": _lookup(ConversationKind),
@@ -134,9 +144,16 @@ class Repository:
     def own_identity(self) -> Identity | None:
         return self._one(_IDENTITY, "WHERE is_self = 1")
 
-    def contacts(self) -> list[Identity]:
-        """Every identity but our own, by display name."""
-        return self._all(_IDENTITY, "WHERE is_self = 0 ORDER BY display_name, identity_id")
+    def contacts(self, *, include_requests: bool = False) -> list[Identity]:
+        """Every identity but our own (and but message requests), by display name."""
+        requests = "" if include_requests else "AND is_request = 0"
+        return self._all(
+            _IDENTITY, f"WHERE is_self = 0 {requests} ORDER BY display_name, identity_id"
+        )
+
+    def requests(self) -> list[Identity]:
+        """People who wrote to us without being contacts, oldest first."""
+        return self._all(_IDENTITY, "WHERE is_request = 1 ORDER BY created_at, identity_id")
 
     def upsert_device(self, device: Device) -> None:
         self.db.execute(_DEVICE.insert("INSERT OR REPLACE"), _DEVICE.values(device))
@@ -178,6 +195,8 @@ class Repository:
             f"SELECT {_CONVERSATION.columns}, unread_count, last_sort_at, "
             f"messages.rowid IS NOT NULL, {_MESSAGE.columns} FROM conversations "
             "LEFT JOIN messages ON messages.message_id = last_message_id WHERE archived = ? "
+            "AND NOT EXISTS (SELECT 1 FROM identities WHERE is_request = 1 "
+            "AND identities.identity_id = conversations.peer_identity) "
             "ORDER BY last_sort_at DESC, conversations.conversation_id DESC LIMIT ?",
             (archived, -1 if limit is None else limit),
         )

@@ -1,0 +1,1 @@
+"""Helpers shared by test packages (fixtures that are not about one package)."""
