@@ -8,6 +8,8 @@ Everything else (:class:`InternalError`) is a bug and is reported as one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class KeyboundError(Exception):
     """Root of every error Keybound raises on purpose."""
@@ -641,6 +643,25 @@ class DaemonRequestFailed(UserFacingError):
     def __init__(self, kind: str, type_name: str, message: str) -> None:
         self.kind, self.type_name = kind, type_name
         super().__init__(message)
+
+
+class RecipientInboxFull(UserFacingError):
+    """The relay refused a message because the recipient's queue there is full
+    (or this device's share of it).  Not :class:`RelayUnavailable`: the relay
+    answered.  The message stays queued here and is retried with backoff."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        if len(self.names) == 1:
+            inboxes = f"{self.names[0]}'s inbox on the relay is full"
+        elif self.names:
+            inboxes = f"The inboxes of {', '.join(self.names)} on the relay are full"
+        else:
+            inboxes = "The recipient's inbox on the relay is full"
+        super().__init__(
+            f"{inboxes}. The message is kept on this device and sent when there is room "
+            "again (when the waiting messages are collected)."
+        )
 
 
 class MessageQueued(RelayUnavailable):

@@ -367,3 +367,29 @@ def test_rate_limits_per_ip_and_on_connecting(relay_factory: Any) -> None:
         assert {e.code for e in refusals} == {ErrorCode.RATE_LIMITED}
 
     run(scenario())
+
+
+def test_a_stranger_cannot_fill_a_queue_for_everyone_else(relay_factory: Any) -> None:
+    """The flood of issue 11: one sender reaches its share of Bob's queue and is
+    refused with queue_full naming Bob, while Bob's other contacts still get in."""
+    relay = _relay_with(relay_factory, "--max-sender-queue-messages", "5")
+
+    async def scenario() -> None:
+        stranger, bob, carol = await _people(relay.url, 3)
+        s = await RelayClient.login(relay.url, stranger.device)
+        for i in range(5):
+            await s.call(send(bob.device, b"junk %d" % i), f.Sent)
+        full = await s.error(send(bob.device, b"more junk"))
+        assert full.code is ErrorCode.QUEUE_FULL and full.device == bob.device.address
+        assert "from one sender" in full.message
+        c = await RelayClient.login(relay.url, carol.device)
+        assert (await c.call(send(bob.device, b"hello bob"), f.Sent)).accepted == 1
+        b = await RelayClient.login(relay.url, bob.device)
+        got = await b.deliveries(6)
+        assert got[-1].payload == b"hello bob" and got[-1].sender == carol.device.address
+        await b.call(f.Ack(tuple(m.queue_id for m in got[:2])), f.Ok)
+        await s.call(send(bob.device, b"room again"), f.Sent)
+        for client in (s, b, c):
+            await client.close()
+
+    run(scenario())

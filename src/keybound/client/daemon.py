@@ -44,6 +44,7 @@ from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.messenger import Messenger
 from keybound.client.profile import DAEMON_SOCKET
+from keybound.client.send_wait import wait_sent
 from keybound.client.values import (
     ATTACHMENT,
     ContactInfo,
@@ -389,10 +390,10 @@ class Service:
         return found[0]
 
     async def sent(self, mid: bytes, conversation_id: bytes, timeout: float) -> Json:
-        """Wait for the relay's acknowledgement (``status`` stays ``sending`` on timeout)."""
+        """Wait for the relay's acknowledgement (``sending`` on timeout; see send_wait)."""
         status = MessageStatus.SENDING
         if timeout > 0:
-            status = await self.m.wait_status(mid, MessageStatus.SENT, timeout)
+            status = await wait_sent(self.m, mid, timeout)
         return {
             "message_id": mid.hex(),
             "conversation_id": conversation_id.hex(),

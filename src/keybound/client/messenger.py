@@ -602,6 +602,12 @@ class Messenger:
                 return msg.status
             await asyncio.sleep(min(0.05, left))
 
+    async def full_inboxes(self, message_id: bytes) -> list[bytes]:
+        """Identities whose inbox on the relay was full when this message was
+        last offered to them; it stays queued and is retried (see ``send_wait``)."""
+        s = self._need()
+        return await s.db.run(lambda: s.core.queues.full_inboxes(message_id))
+
     async def pending_count(self) -> int:
         """Envelopes and messages still waiting to reach the relay."""
         s = self._need()

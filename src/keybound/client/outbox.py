@@ -69,8 +69,12 @@ class Decision:
     reason: str = ""
 
 
+# The reason kept on an envelope the relay refused with ``queue_full`` (the
+# outbox looks for it to tell a person why a message waits: Queues.full_inboxes).
+INBOX_FULL = "The recipient's inbox on the relay is full."
+
 REASONS = {
-    ErrorCode.QUEUE_FULL: "The recipient's mailbox on the relay is full.",
+    ErrorCode.QUEUE_FULL: INBOX_FULL,
     ErrorCode.TOO_LARGE: "The message is too large for the relay.",
     ErrorCode.MALFORMED: "The relay could not read the message.",
     ErrorCode.FORBIDDEN: "The relay refused the message.",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from keybound.client.outbox import QueuedEnvelope
+from keybound.client.outbox import INBOX_FULL, QueuedEnvelope
 from keybound.store.database import Database
 from keybound.wire import cbor
 from keybound.wire.frames import DeviceAddress
@@ -122,6 +122,16 @@ class Queues:
             )
             out.update(bytes(r[0]) for r in rows)
         return out
+
+    def full_inboxes(self, message_id: bytes) -> list[bytes]:
+        """Identities whose queue on the relay was full the last time an
+        envelope of this message was offered to them (it waits for a retry)."""
+        rows = self.db.query(
+            "SELECT DISTINCT recipient_identity FROM outbox WHERE message_id = ? "
+            "AND state = 'pending' AND last_error = ? ORDER BY recipient_identity",
+            (message_id, INBOX_FULL),
+        )
+        return [bytes(r[0]) for r in rows]
 
     def retry_failed(self, message_id: bytes, now: int) -> int:
         return self.db.execute(

@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--message-ttl-days", type=float, default=lim.message_ttl_ms / DAY_MS)
     p.add_argument("--max-queue-messages", type=int, default=lim.max_queue_messages)
     p.add_argument("--max-queue-bytes", type=int, default=lim.max_queue_bytes)
+    p.add_argument(
+        "--max-sender-queue-messages",
+        type=int,
+        default=lim.max_sender_messages,
+        help="messages one sender device may have queued for one recipient device",
+    )
+    p.add_argument("--max-sender-queue-bytes", type=int, default=lim.max_sender_bytes)
     p.add_argument("--max-blob-size", type=int, default=lim.max_blob_size)
     p.add_argument("--blob-quota-bytes", type=int, default=lim.blob_quota_bytes)
     p.add_argument("--blob-ttl-days", type=float, default=lim.blob_ttl_ms / DAY_MS)
@@ -143,6 +150,8 @@ def config_from(args: argparse.Namespace) -> RelayConfig:
     limits = Limits(
         max_queue_messages=args.max_queue_messages,
         max_queue_bytes=args.max_queue_bytes,
+        max_sender_messages=args.max_sender_queue_messages,
+        max_sender_bytes=args.max_sender_queue_bytes,
         message_ttl_ms=int(args.message_ttl_days * DAY_MS),
         max_blob_size=args.max_blob_size,
         blob_quota_bytes=args.blob_quota_bytes,

@@ -716,11 +716,13 @@ def _ms(seconds: float) -> int:
 
 def _storage_error(exc: StorageError) -> f.Error:
     if isinstance(exc, QueueFull):
-        return f.Error(
-            ErrorCode.QUEUE_FULL,
-            "the recipient's queue is full; nothing was stored",
-            device=exc.recipient,
+        message = (
+            "you have as many messages waiting for this recipient as the relay keeps"
+            " from one sender; nothing was stored"
+            if exc.per_sender
+            else "the recipient's queue is full; nothing was stored"
         )
+        return f.Error(ErrorCode.QUEUE_FULL, message, device=exc.recipient)
     if isinstance(exc, QuotaExceeded):
         return f.Error(ErrorCode.QUOTA_EXCEEDED, "blob quota exceeded")
     if isinstance(exc, NotFound):

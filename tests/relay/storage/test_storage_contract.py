@@ -380,6 +380,49 @@ def test_chain_appends_racing_from_two_nodes_one_wins(backend: Backend) -> None:
     asyncio.run(body())
 
 
+def test_one_sender_cannot_fill_a_recipients_queue(backend: Backend) -> None:
+    """A stranger who knows Bob's address gets only a share of Bob's queue:
+    once at it, his sends are refused (all or nothing, named), and everyone
+    else still gets through; acks and expiry give the share back."""
+    limits = Limits(max_sender_messages=2, max_sender_bytes=10, message_ttl_ms=10_000)
+
+    async def body() -> None:
+        async with backend.started(limits) as node:
+            s = node.storage
+            await s.enqueue(ALICE, [msg(BOB, "a1"), msg(BOB, "a2")], NOW)
+            assert await s.sender_queue_size(BOB, ALICE) == (2, 4)
+            with pytest.raises(QueueFull) as caught:
+                await s.enqueue(ALICE, [msg(CAROL, "c"), msg(BOB, "a3")], NOW)
+            assert caught.value.recipient == BOB and caught.value.per_sender
+            assert await s.fetch(CAROL, 0, 10) == []  # nothing of the refused send
+            assert await s.sender_queue_size(CAROL, ALICE) == (0, 0)
+            assert await s.sender_queue_size(BOB, ALICE) == (2, 4)
+            # another sender, and another device of Bob's, are not affected
+            await s.enqueue(CAROL, [msg(BOB, "c1"), msg(BOB, "c2")], NOW)
+            await s.enqueue(ALICE, [msg(BOB2, "x")], NOW)
+            assert await s.queue_size(BOB) == (4, 8)
+            # the byte share, on its own
+            with pytest.raises(QueueFull) as caught:
+                await s.enqueue(ALICE, [msg(CAROL, "0123456789A")], NOW)
+            assert caught.value.recipient == CAROL and caught.value.per_sender
+            # Bob's acks give Alice her share back, and only hers
+            alices = [m.queue_id for m in await s.fetch(BOB, 0, 10) if m.sender == ALICE]
+            assert await s.ack(BOB, alices[:1]) == 1
+            assert await s.sender_queue_size(BOB, ALICE) == (1, 2)
+            assert await s.sender_queue_size(BOB, CAROL) == (2, 4)
+            await s.enqueue(ALICE, [msg(BOB, "a3")], NOW + 5_000)
+            with pytest.raises(QueueFull):
+                await s.enqueue(ALICE, [msg(BOB, "a4")], NOW)
+            # expiry too; an emptied share is gone, not stuck at a count
+            assert await s.expire(NOW + 10_000) == 4  # a2, c1, c2 and x, sent at NOW
+            assert await s.sender_queue_size(BOB, ALICE) == (1, 2)
+            assert await s.sender_queue_size(BOB, CAROL) == (0, 0)
+            await s.enqueue(CAROL, [msg(BOB, "c3"), msg(BOB, "c4")], NOW + 10_000)
+            assert [m.payload for m in await s.fetch(BOB, 0, 10)] == [b"a3", b"c3", b"c4"]
+
+    asyncio.run(body())
+
+
 # --- expiry ----------------------------------------------------------------------
 
 

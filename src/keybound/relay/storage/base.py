@@ -29,6 +29,11 @@ class Limits:
 
     max_queue_messages: int = 10_000
     max_queue_bytes: int = 256 * 1024 * 1024
+    # What one sender device may have waiting for one recipient device: a
+    # stranger who knows an address cannot fill the whole queue alone, so the
+    # recipient's contacts still get through.
+    max_sender_messages: int = 2_000
+    max_sender_bytes: int = 64 * 1024 * 1024
     message_ttl_ms: int = 30 * 24 * 3600 * 1000
     max_blob_size: int = 100 * 1024 * 1024
     blob_quota_bytes: int = 1024 * 1024 * 1024
@@ -74,11 +79,13 @@ class StorageError(KeyboundError):
 
 
 class QueueFull(StorageError):
-    """A recipient's queue is at its message or byte cap; nothing was stored."""
+    """A recipient's queue is at its message or byte cap, or the sender's
+    share of it is (``per_sender``); nothing was stored."""
 
-    def __init__(self, recipient: DeviceAddress) -> None:
+    def __init__(self, recipient: DeviceAddress, *, per_sender: bool = False) -> None:
         super().__init__("recipient queue is full")
         self.recipient = recipient
+        self.per_sender = per_sender
 
 
 class QuotaExceeded(StorageError):
@@ -182,7 +189,8 @@ class RelayStorage(ABC):
         self, sender: DeviceAddress, messages: Sequence[QueuedMessage], now_ms: int
     ) -> None:
         """Store every message durably (all or none), then wake the recipients.
-        Raises :class:`QueueFull` naming the first recipient over its cap."""
+        Raises :class:`QueueFull` naming the first recipient over its cap, or
+        over the sender's share of it (``Limits.max_sender_*``)."""
 
     async def enqueue_each(
         self, sender: DeviceAddress, sends: Sequence[Sequence[QueuedMessage]], now_ms: int
@@ -230,6 +238,12 @@ class RelayStorage(ABC):
     @abstractmethod
     async def queue_size(self, recipient: DeviceAddress) -> tuple[int, int]:
         """(messages, bytes) waiting for ``recipient``."""
+
+    @abstractmethod
+    async def sender_queue_size(
+        self, recipient: DeviceAddress, sender: DeviceAddress
+    ) -> tuple[int, int]:
+        """(messages, bytes) from ``sender`` waiting for ``recipient``."""
 
     @abstractmethod
     async def expire(self, now_ms: int) -> int:

@@ -80,6 +80,19 @@ def first_full(
     return None
 
 
+def first_sender_full(
+    limits: Limits, order: Iterable[bytes], totals: dict[bytes, tuple[int, int]]
+) -> QueueFull | None:
+    """The error naming the first recipient (in message order) for which the
+    sender's share (``totals``: the sender's new counts per recipient key) is
+    now over the per-sender cap."""
+    for key in order:
+        count, size = totals[key]
+        if count > limits.max_sender_messages or size > limits.max_sender_bytes:
+            return QueueFull(device_from_key(key), per_sender=True)
+    return None
+
+
 def check_blob_size(limits: Limits, size: int) -> None:
     if size < 0:
         raise InvalidBlobRequest("blob size is negative")

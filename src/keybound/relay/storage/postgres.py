@@ -65,6 +65,7 @@ from keybound.relay.storage.common import (
     device_from_key,
     device_key,
     first_full,
+    first_sender_full,
     new_id,
     queue_demand,
 )
@@ -373,6 +374,15 @@ class PostgresStorage(RelayStorage):
                 full = first_full(limits, demand, totals)
                 if full is not None:
                     raise full  # rolls back the counters and the notifications
+                shares: dict[bytes, tuple[int, int]] = {}
+                for k in order:  # queue_stats rows first, then these: one lock order
+                    await cur.execute(_COUNT_SHARE, (k, sender_key, *demand[k]))
+                    row = await cur.fetchone()
+                    assert row is not None
+                    shares[k] = (row[0], row[1])
+                full = first_sender_full(limits, demand, shares)
+                if full is not None:
+                    raise full
                 if len(rows) == 1:
                     await cur.execute(_INSERT_QUEUED, rows[0])
                 else:
@@ -415,24 +425,41 @@ class PostgresStorage(RelayStorage):
     async def ack(self, recipient: DeviceAddress, queue_ids: Sequence[int]) -> int:
         if not queue_ids:
             return 0
-        row = await self._one(
-            "WITH d AS ("
-            "  DELETE FROM queue WHERE recipient = %(r)s AND queue_id = ANY(%(ids)s::bigint[])"
-            "  RETURNING length(payload) AS n"
-            "), s AS ("
-            "  UPDATE queue_stats SET messages = messages - (SELECT count(*) FROM d),"
-            "   bytes = bytes - (SELECT coalesce(sum(n), 0) FROM d)"
-            "  WHERE recipient = %(r)s AND EXISTS (SELECT 1 FROM d)"
-            ")"
-            " SELECT count(*) FROM d",
-            {"r": device_key(recipient), "ids": [int(q) for q in queue_ids]},
-        )
-        return int(row[0]) if row else 0
+        key = device_key(recipient)
+
+        async def run(conn: Conn) -> int:
+            cursor = await conn.execute(
+                "WITH d AS ("
+                "  DELETE FROM queue WHERE recipient = %(r)s AND queue_id = ANY(%(ids)s::bigint[])"
+                "  RETURNING sender, length(payload) AS n"
+                "), s AS ("
+                "  UPDATE queue_stats SET messages = messages - (SELECT count(*) FROM d),"
+                "   bytes = bytes - (SELECT coalesce(sum(n), 0) FROM d)"
+                "  WHERE recipient = %(r)s AND EXISTS (SELECT 1 FROM d)"
+                ")"
+                " SELECT sender, count(*), sum(n) FROM d GROUP BY sender",
+                {"r": key, "ids": [int(q) for q in queue_ids]},
+            )
+            per_sender = await cursor.fetchall()
+            # queue_stats is locked now: the shares follow in the one lock order
+            await _release_shares(conn, [(key, bytes(s), int(c), int(b)) for s, c, b in per_sender])
+            return sum(int(c) for _, c, _ in per_sender)
+
+        return await self._tx(run)
 
     async def queue_size(self, recipient: DeviceAddress) -> tuple[int, int]:
         row = await self._one(
             "SELECT messages, bytes FROM queue_stats WHERE recipient = %s",
             (device_key(recipient),),
+        )
+        return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+    async def sender_queue_size(
+        self, recipient: DeviceAddress, sender: DeviceAddress
+    ) -> tuple[int, int]:
+        row = await self._one(
+            "SELECT messages, bytes FROM sender_stats WHERE recipient = %s AND sender = %s",
+            (device_key(recipient), device_key(sender)),
         )
         return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
@@ -600,6 +627,15 @@ _COUNT_QUEUED = (
     " bytes = queue_stats.bytes + excluded.bytes"
     " RETURNING messages, bytes, pg_notify(%s, %s)"
 )
+# Adds to one sender's share of a recipient's queue, returning the new share;
+# run only while that recipient's queue_stats row is locked (so it never deadlocks).
+_COUNT_SHARE = (
+    "INSERT INTO sender_stats (recipient, sender, messages, bytes) VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT (recipient, sender) DO UPDATE SET"
+    " messages = sender_stats.messages + excluded.messages,"
+    " bytes = sender_stats.bytes + excluded.bytes"
+    " RETURNING messages, bytes"
+)
 _INSERT_QUEUED = (
     "INSERT INTO queue (recipient, sender, received_ms, expires_ms, payload)"
     " VALUES (%s, %s, %s, %s, %s)"
@@ -637,18 +673,41 @@ async def _expire_messages(conn: Conn, now_ms: int) -> int:
         "WITH d AS ("
         "  DELETE FROM queue WHERE queue_id IN (SELECT queue_id FROM queue"
         "   WHERE expires_ms <= %s LIMIT %s FOR UPDATE SKIP LOCKED)"
-        "  RETURNING recipient, length(payload) AS n"
-        ") SELECT recipient, count(*), sum(n) FROM d GROUP BY recipient ORDER BY recipient",
+        "  RETURNING recipient, sender, length(payload) AS n"
+        ") SELECT recipient, sender, count(*), sum(n) FROM d GROUP BY recipient, sender"
+        " ORDER BY recipient, sender",
         (now_ms, EXPIRE_BATCH),
     )
-    per = await cursor.fetchall()
+    shares = [(bytes(r), bytes(s), int(c), int(b)) for r, s, c, b in await cursor.fetchall()]
+    per: dict[bytes, tuple[int, int]] = {}
+    for r, _, c, b in shares:
+        count, size = per.get(r, (0, 0))
+        per[r] = (count + c, size + b)
     async with conn.cursor() as cur:
         await cur.executemany(
             "UPDATE queue_stats SET messages = messages - %s, bytes = bytes - %s"
             " WHERE recipient = %s",
-            [(int(c), int(b), r) for r, c, b in per],
+            [(c, b, r) for r, (c, b) in per.items()],  # in recipient order: the lock order
         )
-    return sum(int(c) for _, c, _ in per)
+    await _release_shares(conn, shares)
+    return sum(c for _, _, c, _ in shares)
+
+
+async def _release_shares(conn: Conn, shares: list[tuple[bytes, bytes, int, int]]) -> None:
+    """Take acknowledged or expired messages off their senders' shares
+    (recipient, sender, messages, bytes), deleting a share that reaches zero.
+    The recipients' queue_stats rows must be locked already (the lock order)."""
+    if not shares:
+        return
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            "WITH u AS (UPDATE sender_stats SET messages = messages - %(c)s,"
+            "  bytes = bytes - %(b)s WHERE recipient = %(r)s AND sender = %(s)s"
+            "  AND messages > %(c)s RETURNING 1)"
+            " DELETE FROM sender_stats WHERE recipient = %(r)s AND sender = %(s)s"
+            "  AND messages <= %(c)s",
+            [{"r": r, "s": s, "c": c, "b": b} for r, s, c, b in shares],
+        )
 
 
 async def _expire_blobs(conn: Conn, now_ms: int) -> int:

@@ -10,7 +10,8 @@ Indices, each led by the device key so every hot query touches one device
 (and a table could be distributed by that column, e.g. with Citus):
 ``queue (recipient, queue_id)`` serves fetch and ack, ``queue_stats``'s key
 the per-device caps (its row is also the lock that orders concurrent sends
-to one device), ``one_time_keys (device, seq)`` claims, ``blob_chunks (ref,
+to one device, and guards that device's ``sender_stats`` rows, the
+per-sender caps), ``one_time_keys (device, seq)`` claims, ``blob_chunks (ref,
 start_at)`` ranges.  ``*_expiry`` indices serve only the periodic sweep.
 The token index (``identity_tokens``, directory only, off the hot path) is
 keyed by token id, with an index by identity for keeping it in step with
@@ -150,6 +151,20 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
     # 2: the token index (which identities list a token), filled from the stored chains
     _add_token_index,
+    # 3: what each sender has queued for each recipient (the per-sender cap); its
+    # rows are only touched while the recipient's queue_stats row is locked
+    """
+    CREATE TABLE sender_stats (
+        recipient bytea NOT NULL,
+        sender bytea NOT NULL,
+        messages bigint NOT NULL,
+        bytes bigint NOT NULL,
+        PRIMARY KEY (recipient, sender)
+    );
+    INSERT INTO sender_stats (recipient, sender, messages, bytes)
+        SELECT recipient, sender, count(*), sum(length(payload)) FROM queue
+        GROUP BY recipient, sender;
+    """,
 )
 
 # pg_advisory_xact_lock(int, int): this constant plus a hash of the schema name

@@ -60,6 +60,7 @@ from keybound.relay.storage.common import (
     device_from_key,
     device_key,
     first_full,
+    first_sender_full,
     new_id,
 )
 from keybound.relay.storage.sqlite_checkpoint import Checkpointer
@@ -297,10 +298,11 @@ class SqliteStorage(RelayStorage):
     ) -> None:
         if not messages:
             return
-        demand, rows = self._prepare(device_key(sender), messages, now_ms)
+        sender_key = device_key(sender)
+        demand, rows = self._prepare(sender_key, messages, now_ms)
         limits = self.limits
         await self._w().submit(
-            lambda conn: _store_send(conn, limits, demand, rows),
+            lambda conn: _store_send(conn, limits, demand, rows, sender_key),
             on_commit=lambda keys: call_wakeup(self._wakeup, keys),
         )
 
@@ -319,7 +321,7 @@ class SqliteStorage(RelayStorage):
             for demand, rows in prepared:
                 conn.execute("SAVEPOINT send")
                 try:
-                    woken += _store_send(conn, limits, demand, rows)
+                    woken += _store_send(conn, limits, demand, rows, sender_key)
                     outcomes.append(None)
                 except StorageError as exc:
                     conn.execute("ROLLBACK TO send")
@@ -392,20 +394,25 @@ class SqliteStorage(RelayStorage):
 
         def write(conn: sqlite3.Connection) -> int:
             count = size = 0
+            per_sender: dict[bytes, tuple[int, int]] = {}
             for chunk in _padded_chunks(ids):
-                sizes = conn.execute(
+                deleted = conn.execute(
                     "DELETE FROM queue WHERE recipient = ? AND queue_id IN"  # noqa: S608
-                    f" ({','.join('?' * len(chunk))}) RETURNING length(payload)",
+                    f" ({','.join('?' * len(chunk))}) RETURNING sender, length(payload)",
                     (key, *chunk),
                 ).fetchall()
-                count += len(sizes)
-                size += sum(row[0] for row in sizes)
+                count += len(deleted)
+                for sender, n in deleted:
+                    size += n
+                    c, b = per_sender.get(sender, (0, 0))
+                    per_sender[sender] = (c + 1, b + n)
             if count:
                 conn.execute(
                     "UPDATE queue_stats SET messages = messages - ?, bytes = bytes - ?"
                     " WHERE recipient = ?",
                     (count, size, key),
                 )
+                _release_shares(conn, [(key, s, c, b) for s, (c, b) in per_sender.items()])
             return count
 
         # An ack lost to a power cut only means a redelivery, which clients dedupe.
@@ -417,6 +424,19 @@ class SqliteStorage(RelayStorage):
         def read(conn: sqlite3.Connection) -> tuple[int, int]:
             row = conn.execute(
                 "SELECT messages, bytes FROM queue_stats WHERE recipient = ?", (key,)
+            ).fetchone()
+            return (0, 0) if row is None else (row[0], row[1])
+
+        return self._read_now(read, snapshot=False)
+
+    async def sender_queue_size(
+        self, recipient: DeviceAddress, sender: DeviceAddress
+    ) -> tuple[int, int]:
+        keys = (device_key(recipient), device_key(sender))
+
+        def read(conn: sqlite3.Connection) -> tuple[int, int]:
+            row = conn.execute(
+                "SELECT messages, bytes FROM sender_stats WHERE recipient = ? AND sender = ?", keys
             ).fetchone()
             return (0, 0) if row is None else (row[0], row[1])
 
@@ -587,9 +607,11 @@ def _store_send(
     limits: Limits,
     demand: dict[bytes, tuple[int, int]],
     rows: list[tuple[bytes, bytes, int, int, bytes]],
+    sender: bytes,
 ) -> list[bytes]:
-    """Count the messages against each recipient's caps, then insert them;
-    :class:`QueueFull` (before any insert) names the first recipient over."""
+    """Count the messages against each recipient's caps and the sender's
+    share of them, then insert them; :class:`QueueFull` (before any insert,
+    rolled back by the caller) names the first recipient over."""
     totals: dict[bytes, tuple[int, int]] = {}
     for recipient, (count, size) in demand.items():
         totals[recipient] = conn.execute(
@@ -600,6 +622,18 @@ def _store_send(
             (recipient, count, size),
         ).fetchone()
     full = first_full(limits, demand, totals)
+    if full is not None:
+        raise full
+    shares: dict[bytes, tuple[int, int]] = {}
+    for recipient, (count, size) in demand.items():
+        shares[recipient] = conn.execute(
+            "INSERT INTO sender_stats (recipient, sender, messages, bytes) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (recipient, sender) DO UPDATE SET"
+            " messages = messages + excluded.messages, bytes = bytes + excluded.bytes"
+            " RETURNING messages, bytes",
+            (recipient, sender, count, size),
+        ).fetchone()
+    full = first_sender_full(limits, demand, shares)
     if full is not None:
         raise full
     conn.executemany(
@@ -641,18 +675,37 @@ def _expire_messages(conn: sqlite3.Connection, now_ms: int) -> tuple[int, bool]:
     rows = conn.execute(
         "DELETE FROM queue WHERE queue_id IN"
         " (SELECT queue_id FROM queue WHERE expires_ms <= ? LIMIT ?)"
-        " RETURNING recipient, length(payload)",
+        " RETURNING recipient, sender, length(payload)",
         (now_ms, EXPIRE_BATCH),
     ).fetchall()
     per: dict[bytes, tuple[int, int]] = {}
-    for recipient, size in rows:
+    shares: dict[tuple[bytes, bytes], tuple[int, int]] = {}
+    for recipient, sender, size in rows:
         count, total = per.get(recipient, (0, 0))
         per[recipient] = (count + 1, total + size)
+        count, total = shares.get((recipient, sender), (0, 0))
+        shares[recipient, sender] = (count + 1, total + size)
     conn.executemany(
         "UPDATE queue_stats SET messages = messages - ?, bytes = bytes - ? WHERE recipient = ?",
         [(c, b, r) for r, (c, b) in per.items()],
     )
+    _release_shares(conn, [(r, s, c, b) for (r, s), (c, b) in shares.items()])
     return len(rows), len(rows) == EXPIRE_BATCH
+
+
+def _release_shares(conn: sqlite3.Connection, shares: list[tuple[bytes, bytes, int, int]]) -> None:
+    """Take acknowledged or expired messages off their senders' shares
+    (recipient, sender, messages, bytes); a share that reaches zero is
+    deleted, so the table holds only pairs with something waiting."""
+    conn.executemany(
+        "UPDATE sender_stats SET messages = messages - ?, bytes = bytes - ?"
+        " WHERE recipient = ? AND sender = ?",
+        [(c, b, r, s) for r, s, c, b in shares],
+    )
+    conn.executemany(
+        "DELETE FROM sender_stats WHERE recipient = ? AND sender = ? AND messages <= 0",
+        [(r, s) for r, s, _, _ in shares],
+    )
 
 
 def _expire_blobs(conn: sqlite3.Connection, now_ms: int) -> tuple[int, bool]:

@@ -6,7 +6,8 @@ shipped.  A migration is SQL, or a function of the connection for steps SQL
 cannot do (filling the token index from the stored chains).
 
 Indices, each led by the device key so every hot query touches one device:
-``queue (recipient, queue_id)`` for fetch/ack, ``one_time_keys (device, seq)``
+``queue (recipient, queue_id)`` for fetch/ack, ``sender_stats (recipient,
+sender)`` for the per-sender cap, ``one_time_keys (device, seq)``
 for claims, ``blob_chunks (ref, start_at)`` for ranges; the ``*_expiry``
 indices serve only the periodic sweep.  The token index (``identity_tokens``,
 directory only, off the hot path) is keyed by token id, with an index by
@@ -141,6 +142,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
     # 2: the token index (which identities list a token), filled from the stored chains
     _add_token_index,
+    # 3: what each sender has queued for each recipient (the per-sender cap)
+    """
+    CREATE TABLE sender_stats (
+        recipient BLOB NOT NULL,
+        sender BLOB NOT NULL,
+        messages INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (recipient, sender)
+    ) WITHOUT ROWID;
+    INSERT INTO sender_stats (recipient, sender, messages, bytes)
+        SELECT recipient, sender, count(*), sum(length(payload)) FROM queue
+        GROUP BY recipient, sender;
+    """,
 )
 
 
