@@ -378,9 +378,10 @@ class Session:
 
     async def _authenticate(self, request_id: int, body: f.Authenticate) -> None:
         core = self.core
-        if self.authenticated:
-            raise RequestError(ErrorCode.MALFORMED, "already authenticated")
         fail = RequestError(ErrorCode.AUTH_FAILED, "authentication failed", close=CLOSE_POLICY)
+        if self.authenticated:  # a challenge is answered once (docs/relay-protocol.md)
+            core.metrics.auth.labels("repeated").inc()
+            raise fail
         if not self.challenge.consume():
             core.metrics.auth.labels("replayed").inc()
             raise fail
