@@ -24,6 +24,11 @@ Design, the same for the relay and for Mosquitto:
   paced), which is the figure the target is about.
 - Memory: RSS of a fresh SQLite relay before and after 2,000 authenticated
   idle connections, divided by 2,000.
+- Flood (`--flood-only` runs just this, about a minute): RSS of a TLS relay
+  before, during and after 2,000 idle connections that never authenticate,
+  with every cap lifted (the cost of one pre-auth connection, and whether it
+  is given back once they are gone) and with the default caps (how many it
+  holds at all).  Writes bench/results/relay_flood.json when run alone.
 
 Mosquitto (Debian package) runs with `persistence true` and `autosave_interval
 1`: unlike the relay it does not fsync each message before its PUBACK (its
@@ -409,12 +414,30 @@ class Server:
                 self.proc.wait()
 
 
-def relay_server(data: Path, port: int, database: str | None = None) -> Server:
+LIFTED_CAPS = [  # one address plays every device: no per-IP or pre-auth cap may stop it
+    *("--connect-rate", "100000", "--max-connections-per-ip", "100000"),
+    *("--max-preauth-connections", "100000", "--max-preauth-connections-per-ip", "100000"),
+]
+
+
+def relay_server(
+    data: Path,
+    port: int,
+    database: str | None = None,
+    *,
+    tls: bool = False,
+    limits: list[str] | None = None,
+) -> Server:
     cmd = [sys.executable, "-m", "keybound.relay.main", "--data", str(data)]
-    cmd += ["--listen", f"127.0.0.1:{port}", "--insecure-loopback", "--name", "bench"]
-    cmd += ["--device-rate", "1000000", "--ip-rate", "10000000", "--connect-rate", "100000"]
-    cmd += ["--max-connections-per-ip", "100000", "--max-queue-messages", "10000000"]
-    cmd += ["--max-queue-bytes", str(1 << 40), "--log-level", "warning"]
+    cmd += ["--listen", f"127.0.0.1:{port}", "--dev-tls" if tls else "--insecure-loopback"]
+    cmd += ["--name", "bench", "--log-level", "warning"]
+    if limits is None:
+        cmd += ["--device-rate", "1000000", "--ip-rate", "10000000", *LIFTED_CAPS]
+        cmd += ["--max-queue-messages", "10000000", "--max-queue-bytes", str(1 << 40)]
+        cmd += ["--max-sender-queue-messages", "10000000"]
+        cmd += ["--max-sender-queue-bytes", str(1 << 40)]
+    else:
+        cmd += limits
     if database:
         cmd += ["--database", database]
     data.mkdir(parents=True, exist_ok=True)
@@ -539,6 +562,99 @@ def idle_memory(tmp: Path, connections: int) -> dict[str, float]:
     }
 
 
+# --- a flood of idle unauthenticated TLS connections -----------------------------------
+
+
+async def _flood_load(args: argparse.Namespace) -> None:
+    """Open ``--devices`` TLS WebSocket connections that never authenticate,
+    print how many got a challenge (the rest were refused or rate-limited),
+    then hold them until killed."""
+    import ssl
+
+    from websockets.asyncio.client import connect
+
+    from keybound.wire import frames as f
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    held: list[Any] = []
+    counts = {"challenged": 0, "refused": 0}
+
+    async def one() -> None:
+        try:
+            conn = await connect(args.url[0], ssl=ctx, open_timeout=60, compression=None)
+            first = f.decode_frame(await conn.recv()).body  # type: ignore[arg-type]
+        except Exception:
+            counts["refused"] += 1
+            return
+        if isinstance(first, f.Challenge):
+            counts["challenged"] += 1
+            held.append(conn)
+        else:
+            counts["refused"] += 1
+
+    for i in range(0, args.devices, 50):
+        await asyncio.gather(*(one() for _ in range(min(50, args.devices - i))))
+    print(json.dumps(counts), flush=True)
+    await asyncio.sleep(3600)
+
+
+def _flood(port: int, connections: int) -> tuple[subprocess.Popen[str], dict[str, int]]:
+    cmd = [sys.executable, __file__, "--loadgen", "flood", "--devices", str(connections)]
+    load = subprocess.Popen(
+        [*cmd, "--url", f"wss://127.0.0.1:{port}"], stdout=subprocess.PIPE, text=True
+    )
+    assert load.stdout is not None
+    line = load.stdout.readline()
+    if not line.startswith("{"):
+        load.kill()
+        raise RuntimeError("flood load generator failed")
+    counts: dict[str, int] = json.loads(line)
+    return load, counts
+
+
+def flood_memory(tmp: Path, connections: int) -> list[dict[str, Any]]:
+    """RSS of a TLS relay before, during and after a flood of idle connections
+    that never authenticate: once with every cap lifted (what one pre-auth
+    connection costs, and whether it is given back), once with the defaults."""
+    rows = []
+    settle_s = 6.0  # the relay notices the closes, collects and trims its heap (memory.py)
+    for name, limits in (("caps lifted", LIFTED_CAPS), ("default caps", [])):
+        port = free_port()
+        limits = [*limits, "--auth-timeout", "600"]  # idle for the whole measurement
+        server = relay_server(tmp / f"flood-{len(rows)}", port, tls=True, limits=limits).start()
+        try:
+            warm, _ = _flood(port, 20)  # imports, TLS context, first connections
+            warm.kill()
+            warm.wait()
+            time.sleep(settle_s)
+            before = server.rss_kib()
+            load, counts = _flood(port, connections)
+            time.sleep(2)
+            during = server.rss_kib()
+            load.kill()
+            load.wait()
+            time.sleep(settle_s)
+            after = server.rss_kib()
+        finally:
+            server.stop()
+        held = counts["challenged"]
+        row = {
+            "limits": name,
+            "connections": connections,
+            "held_unauthenticated": held,
+            "refused": counts["refused"],
+            "rss_before_kib": before,
+            "rss_during_kib": during,
+            "rss_after_kib": after,
+            "kib_per_held_connection": round((during - before) / held, 1) if held else 0.0,
+            "after_over_before": round(after / before, 2),
+        }
+        print(f"  {name}: {row}", flush=True)
+        rows.append(row)
+    return rows
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=5.0)
@@ -547,8 +663,13 @@ def main() -> int:
     p.add_argument("--no-mosquitto", action="store_true")
     p.add_argument("--quick", action="store_true", help="10 devices, 256 B, 2 s only")
     p.add_argument("--idle-connections", type=int, default=2000)
+    p.add_argument(
+        "--flood-only",
+        action="store_true",
+        help="only the flood of idle unauthenticated TLS connections (about a minute)",
+    )
     # load generator (internal)
-    p.add_argument("--loadgen", choices=("relay", "mqtt"))
+    p.add_argument("--loadgen", choices=("relay", "mqtt", "flood"))
     p.add_argument("--devices", type=int, default=10)
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--rate", type=float, default=0.0)
@@ -562,9 +683,23 @@ def main() -> int:
     if args.loadgen == "relay":
         print(json.dumps(asyncio.run(_relay_load(args))))
         return 0
+    if args.loadgen == "flood":
+        asyncio.run(_flood_load(args))
+        return 0
     if args.loadgen == "mqtt":
         args.port = int(args.url[0])
         print(json.dumps(_mqtt_load(args)))
+        return 0
+
+    if args.flood_only:
+        with tempfile.TemporaryDirectory(prefix="keybound-bench-flood-") as tmp_name:
+            print(f"Flood ({args.idle_connections} idle unauthenticated TLS connections)")
+            flood = {"flood": flood_memory(Path(tmp_name), args.idle_connections)}
+        _flood_table(flood["flood"])
+        target = args.json if args.json != RESULTS else RESULTS.with_name("relay_flood.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(flood, indent=2) + "\n")
+        print(f"wrote {target}")
         return 0
 
     seconds = 2.0 if args.quick else args.seconds
@@ -604,6 +739,8 @@ def main() -> int:
                     results[name] += measure(kind, target, seconds, [cell], name)
         print(f"Idle memory ({args.idle_connections} authenticated connections)", flush=True)
         results["idle_memory"] = idle_memory(tmp, args.idle_connections)
+        print(f"Flood ({args.idle_connections} idle unauthenticated TLS connections)")
+        results["flood"] = flood_memory(tmp, args.idle_connections)
     _table(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
@@ -637,6 +774,22 @@ def _table(results: dict[str, Any]) -> None:
         f"{mem['rss_after_kib']} KiB)"
     )
     print("latencies in ms; rates in delivered messages per second")
+    _flood_table(results["flood"])
+
+
+def _flood_table(rows: list[dict[str, Any]]) -> None:
+    print()
+    head = f"{'flood':14} {'held':>5} {'refused':>7} {'before':>8} {'during':>8} {'after':>8}"
+    head += f" {'KiB/conn':>8} {'after/before':>12}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(
+            f"{r['limits']:14} {r['held_unauthenticated']:>5} {r['refused']:>7}"
+            f" {r['rss_before_kib']:>8} {r['rss_during_kib']:>8} {r['rss_after_kib']:>8}"
+            f" {r['kib_per_held_connection']:>8} {r['after_over_before']:>12}"
+        )
+    print("RSS in KiB of a --dev-tls relay; the flood's connections never authenticate")
 
 
 if __name__ == "__main__":

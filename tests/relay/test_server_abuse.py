@@ -159,6 +159,29 @@ def test_an_oversized_frame_closes_only_that_connection(shared_relay: RelayProce
     run(scenario())
 
 
+def test_errors_never_echo_the_fields_of_a_request(shared_relay: RelayProcess) -> None:
+    """A 60,000-key frame (issue 11): the error says what is wrong, never which
+    names were sent (the protocol document: errors never echo input)."""
+
+    async def scenario() -> None:
+        alice = Person()
+        await publish(shared_relay.url, alice)
+        client = await RelayClient.login(shared_relay.url, alice.device)
+        keys = {f"secret{n}": 0 for n in range(60_000)}
+        for frame in (
+            {"v": 1, "t": "ping", "id": 7, "b": keys},  # in the body
+            {"v": 1, "t": "ping", "id": 8, "b": {}, **dict(list(keys.items())[:100])},  # outside
+            {"v": 1, "t": "secret-type", "id": 9, "b": {}},  # an unknown frame type
+        ):
+            await client.send_raw(cbor.encode(frame))
+            error = await client.push()
+            assert isinstance(error, f.Error) and error.code is ErrorCode.MALFORMED
+            assert "secret" not in error.message and len(error.message) < 100
+        await client.close()
+
+    run(scenario())
+
+
 def test_slow_clients_are_timed_out(relay_factory: Any) -> None:
     relay: RelayProcess = relay_factory(
         args=["--handshake-timeout", "1", "--auth-timeout", "1", "--idle-timeout", "1.5"]

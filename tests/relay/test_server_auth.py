@@ -111,6 +111,19 @@ def test_a_replayed_challenge_answer_fails(shared_relay: RelayProcess) -> None:
     run(scenario())
 
 
+def test_a_second_authenticate_fails_and_closes(shared_relay: RelayProcess) -> None:
+    """As the protocol document says: auth_failed and close 1008, even when the
+    connection is authenticated already and the answer is good."""
+
+    async def scenario() -> None:
+        alice = Person()
+        await publish(shared_relay.url, alice)
+        client = await RelayClient.login(shared_relay.url, alice.device)
+        await _auth_error(shared_relay.url, alice.device.answer(client.challenge), client)
+
+    run(scenario())
+
+
 def test_unknown_identity_and_unknown_device_fail(shared_relay: RelayProcess) -> None:
     async def scenario() -> None:
         stranger = Person()  # never published

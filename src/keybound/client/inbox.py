@@ -11,8 +11,11 @@ already processed and the repeat is acknowledged without a trace.
 
 Envelopes from a device we do not (yet) know as certified are not
 acknowledged: the messenger fetches the sender's identity chain and hands
-them back (``retrying=True``).  Messages that can never be read are stored
-as visible "could not decrypt" entries, never dropped silently.
+them back (``retrying=True``).  Messages from contacts that can never be
+read are stored as visible "could not decrypt" entries, never dropped
+silently.  Someone who is not a contact is a message request (``requests``):
+their direct texts and files are kept there, anything else they send is
+dropped, and what cannot be read is counted, not stored.
 """
 
 from __future__ import annotations
@@ -311,8 +314,8 @@ def _received(work: _Batch, r: Received) -> None:
     if isinstance(content, c.DeliveryReceipt | c.ReadReceipt):
         _receipt(work, r, content)
         return
-    if not own and not isinstance(content, DISPLAYED) and work.is_stranger(r.sender_identity):
-        return  # a message request holds messages only: no groups, edits or timers
+    if not own and work.is_stranger(r.sender_identity) and not _request_message(work, r):
+        return  # a message request holds direct messages only: no groups, edits or timers
     if isinstance(content, c.GroupCreate):  # a snapshot: may also come over Olm
         work.conversations.clear()
         _group_create(work, r, content)
@@ -374,6 +377,16 @@ def _received(work: _Batch, r: Received) -> None:
             work.events.append(ev.ConversationChanged(cid))
         case _:
             pass
+
+
+def _request_message(work: _Batch, r: Received) -> bool:
+    """What a stranger may leave in a message request: a direct text or file."""
+    direct = convs.direct_id(work.core.own_id, r.sender_identity)
+    return (
+        isinstance(r.content, DISPLAYED)
+        and r.scheme is Scheme.OLM
+        and (r.conversation_id == direct)
+    )
 
 
 def _authored(core: Core, target: bytes, r: Received, conversation_id: bytes) -> bool:

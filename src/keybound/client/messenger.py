@@ -39,6 +39,7 @@ from keybound.client.requests import RequestInfo
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
+from keybound.client.tokens import PresentTokens
 from keybound.client.values import (
     ATTACHMENT,
     Attachment,
@@ -70,7 +71,9 @@ from keybound.identity.document import build_next
 from keybound.identity.fingerprint import Invite, encode_qr, parse_invite
 from keybound.protocol import content as c
 from keybound.store.lock import ProfileLock
-from keybound.token.base import EnrollOptions
+from keybound.token.base import EnrollOptions, TokenRef, Transport
+from keybound.token.discovery import open_token
+from keybound.token.pcsc import card_present
 from keybound.token.prompter import Prompter
 from keybound.token.worker import TokenWorker
 from keybound.wire.frames import DeviceAddress
@@ -107,6 +110,7 @@ class Messenger:
         self._background: set[asyncio.Task[Any]] = set()
         self._last_activity = self._env.now_ms()
         self._closed = False
+        self._pulled: TokenRef | None = None  # the token whose removal locked us
         self.identity_id = b""  # ours, once unlocked the first time
         self.device_id = b""  # this installation's
 
@@ -224,15 +228,34 @@ class Messenger:
                 await self._start(opened)
 
     async def token_present(self) -> bool:
-        """Whether one of the enrolled tokens is plugged in (asks for nothing)."""
+        """Whether an enrolled token is plugged in (asks for nothing).
+
+        After a card was pulled from a PC/SC reader only that reader is looked at,
+        first without connecting: polling must not keep opening every card on the
+        machine (someone else's, in another reader, may be in use)."""
+        pulled, tokens = self._pulled, self._options.tokens
 
         def probe() -> bool:
+            known = account.known_keys(self.profile)
             try:
-                token = self._options.tokens.open(self._prompter, account.known_keys(self.profile))
+                if (
+                    isinstance(tokens, PresentTokens)
+                    and pulled is not None
+                    and (pulled.transport is Transport.PCSC)
+                ):
+                    if not card_present(pulled.reader):
+                        return False
+                    token = open_token(pulled, self._prompter, known)
+                else:
+                    token = tokens.open(self._prompter, known)
             except KeyboundError:
                 return False
-            token.close()
-            return True
+            try:
+                return token.public_key() in known or not known
+            except KeyboundError:
+                return False
+            finally:
+                token.close()
 
         return await self._worker.run(probe)
 
@@ -241,6 +264,8 @@ class Messenger:
         async with self._lifecycle:
             session, self._session = self._session, None
             if session is not None:
+                if reason is LockReason.TOKEN_REMOVED:
+                    self._pulled = session.token
                 await session.stop()
                 self._emit(ev.Locked(reason))
 

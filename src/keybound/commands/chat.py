@@ -20,7 +20,10 @@ from . import render, session
 SubParsers = argparse._SubParsersAction
 
 # read-only commands first take in what the relay holds, so the answer is current
-_CATCH_UP = {"history", "search", "contact.list", "contact.show", "devices", "group.members"}
+_CATCH_UP = {
+    "history", "search", "contact.list", "contact.show", "devices", "group.members",
+    "requests.list", "requests.accept",
+}  # fmt: skip
 
 
 def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:

@@ -28,6 +28,10 @@ class RelayConfig:
     # connections
     max_connections: int = 10_000
     max_connections_per_ip: int = 200
+    # before authentication: what one connection may hold, and how many may wait
+    max_preauth_connections: int = 500
+    max_preauth_connections_per_ip: int = 32
+    preauth_max_frame_size: int = 256 * 1024  # a whole identity chain fits (publish_identity)
     handshake_timeout_s: float = 10.0  # TCP accept -> WebSocket open (TLS + HTTP upgrade)
     auth_timeout_s: float = 10.0  # challenge -> authenticated
     idle_timeout_s: float = 300.0  # no complete frame from the client for this long

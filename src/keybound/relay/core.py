@@ -60,6 +60,9 @@ class RelayCore:
         self.ip_limiter = RateLimiter(config.ip_rate)
         self.unauth_limiter = RateLimiter(config.unauthenticated_ip_rate)
         self.connections = ConnectionCounter(config.max_connections, config.max_connections_per_ip)
+        self.preauth = ConnectionCounter(  # the open connections not yet authenticated
+            config.max_preauth_connections, config.max_preauth_connections_per_ip
+        )
         self._sessions: dict[DeviceAddress, Pokeable] = {}
         self._recipients: OrderedDict[bytes, tuple[float, frozenset[bytes]]] = OrderedDict()
         self._loop: asyncio.AbstractEventLoop | None = None

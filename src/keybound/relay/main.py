@@ -31,6 +31,7 @@ from pathlib import Path
 from keybound.relay.config import RateSpec, RelayConfig
 from keybound.relay.core import RelayCore
 from keybound.relay.logs import LOGGER_NAME, log_event, setup_logging
+from keybound.relay.memory import limit_tls_read_buffer
 from keybound.relay.metrics import MetricsServer, RelayMetrics
 from keybound.relay.server import RelayServer
 from keybound.relay.storage.base import Limits, RelayStorage, StorageError
@@ -120,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blob-ttl-days", type=float, default=lim.blob_ttl_ms / DAY_MS)
     p.add_argument("--max-connections", type=int, default=d.max_connections)
     p.add_argument("--max-connections-per-ip", type=int, default=d.max_connections_per_ip)
+    p.add_argument(
+        "--max-preauth-connections",
+        type=int,
+        default=d.max_preauth_connections,
+        help="connections not yet authenticated, in all",
+    )
+    p.add_argument(
+        "--max-preauth-connections-per-ip", type=int, default=d.max_preauth_connections_per_ip
+    )
     p.add_argument("--handshake-timeout", type=float, default=d.handshake_timeout_s, metavar="S")
     p.add_argument("--auth-timeout", type=float, default=d.auth_timeout_s, metavar="S")
     p.add_argument("--idle-timeout", type=float, default=d.idle_timeout_s, metavar="S")
@@ -163,6 +173,8 @@ def config_from(args: argparse.Namespace) -> RelayConfig:
         storage=limits,
         max_connections=args.max_connections,
         max_connections_per_ip=args.max_connections_per_ip,
+        max_preauth_connections=args.max_preauth_connections,
+        max_preauth_connections_per_ip=args.max_preauth_connections_per_ip,
         handshake_timeout_s=args.handshake_timeout,
         auth_timeout_s=args.auth_timeout,
         idle_timeout_s=args.idle_timeout,
@@ -272,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(args.log_level, args.log_format)
     _raise_open_files_limit()
+    limit_tls_read_buffer()
     try:
         return asyncio.run(serve(args))
     except UsageError as exc:

@@ -7,8 +7,14 @@ the session, and shuts down gracefully.  Everything about frames is in
 ``session.py``.
 
 Limits applied here:
-- total and per-IP connection caps: refused with HTTP 503 before the
-  WebSocket opens (and re-checked when it opens, for races);
+- total and per-IP connection caps, and the same two caps for connections
+  not yet authenticated: refused with HTTP 503 before the WebSocket opens
+  (and re-checked when it opens, for races);
+- before authentication a connection may send frames of at most
+  ``preauth_max_frame_size`` and has at most one frame queued behind the one
+  in hand (reading pauses); authenticated, the full frame size and a queue
+  of four.  So a connection that never authenticates holds little, and the
+  pre-auth caps bound how many do;
 - the opening handshake (TLS + HTTP upgrade) must finish within
   ``handshake_timeout_s``; authentication within ``auth_timeout_s``; after
   that a connection that sends no complete frame for ``idle_timeout_s`` is
@@ -16,7 +22,9 @@ Limits applied here:
   same timers end it;
 - frames over ``max_frame_size`` make ``websockets`` close with 1009;
 - permessage-deflate is off: it costs ~64 KiB of zlib state per connection
-  and compressing ciphertext gains nothing.
+  and compressing ciphertext gains nothing;
+- after a wave of closed connections the freed heap is given back to the
+  system (:mod:`.memory`).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from websockets.http11 import Request, Response
 
 from keybound.relay.core import RelayCore
 from keybound.relay.logs import log_event
+from keybound.relay.memory import HeapTrimmer
 from keybound.relay.session import (
     CLOSE_POLICY,
     CLOSE_TRY_LATER,
@@ -42,6 +51,9 @@ from keybound.relay.session import (
 from keybound.wire import frames as f
 
 log = logging.getLogger("keybound.relay")
+
+_PREAUTH_QUEUE = 1  # frames waiting behind the one in hand before authentication
+_QUEUE = 4  # and after it
 
 
 class _WebSocketTransport:
@@ -124,6 +136,17 @@ class _Watchdog:
         self._handle = self._loop.call_at(max(deadline, now + 0.05), self._check)
 
 
+def _widen(conn: ServerConnection, max_frame_size: int) -> None:
+    """An authenticated connection: full-size frames, and a longer queue.
+
+    websockets reads both limits as it goes (the parser checks
+    ``max_message_size`` at every frame header; the assembler compares its
+    queue with ``high``/``low`` at every frame), so they can change mid-connection.
+    """
+    conn.protocol.max_message_size = max_frame_size
+    conn.recv_messages.high, conn.recv_messages.low = _QUEUE, _QUEUE // 4
+
+
 class RelayServer:
     """Serve one :class:`RelayCore` on a host and port."""
 
@@ -141,6 +164,7 @@ class RelayServer:
         self.ssl_context = ssl_context
         self._server: Server | None = None
         self._sessions: set[Session] = set()
+        self._trimmer = HeapTrimmer()
 
     async def start(self) -> int:
         """Listen; returns the bound port (useful with port 0)."""
@@ -151,8 +175,8 @@ class RelayServer:
             self.port,
             ssl=self.ssl_context,
             compression=None,
-            max_size=cfg.max_frame_size,
-            max_queue=4,
+            max_size=min(cfg.preauth_max_frame_size, cfg.max_frame_size),  # widened at auth
+            max_queue=_PREAUTH_QUEUE,
             write_limit=64 * 1024,
             open_timeout=cfg.handshake_timeout_s,
             ping_interval=cfg.ping_interval_s,
@@ -168,7 +192,8 @@ class RelayServer:
 
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         """Refuse over-limit connections with 503 before upgrading."""
-        refusal = self.core.connections.refusal(_ip(conn))
+        ip = _ip(conn)
+        refusal = self.core.connections.refusal(ip) or self.core.preauth.refusal(ip)
         if refusal is None:
             return None
         self.core.metrics.connections_refused.labels("limit").inc()
@@ -177,7 +202,7 @@ class RelayServer:
     async def _handle(self, conn: ServerConnection) -> None:
         core, cfg = self.core, self.core.config
         ip = _ip(conn)
-        refusal = core.connections.refusal(ip)
+        refusal = core.connections.refusal(ip) or core.preauth.refusal(ip)
         if refusal is not None:
             core.metrics.connections_refused.labels("limit").inc()
             await conn.close(CLOSE_TRY_LATER, refusal)
@@ -193,8 +218,18 @@ class RelayServer:
             await conn.close(CLOSE_POLICY, "rate limited")
             return
         core.connections.add(ip)
+        core.preauth.add(ip)
+        self._trimmer.opened(core.connections.total)
         core.metrics.connections.inc()
         session = Session(core, transport, ip)
+        preauth = [True]
+
+        def authenticated() -> None:
+            preauth[0] = False
+            core.preauth.remove(ip)
+            _widen(conn, cfg.max_frame_size)
+
+        session.on_authenticated = authenticated
         self._sessions.add(session)
         loop = asyncio.get_running_loop()
         try:
@@ -219,11 +254,15 @@ class RelayServer:
             session.finished()
             self._sessions.discard(session)
             core.connections.remove(ip)
+            if preauth[0]:
+                core.preauth.remove(ip)
             core.metrics.connections.dec()
+            self._trimmer.closed(core.connections.total)
 
     async def shutdown(self, grace_s: float = 10.0) -> None:
         """Stop accepting, let frames in hand finish (sends become durable and
         are acknowledged), close every connection with 1001, then return."""
+        self._trimmer.stop()
         if self._server is None:
             return
         self._server.close(close_connections=False)  # stops listening at once

@@ -231,6 +231,9 @@ class Session:
         self._inflight_bytes = 0
         self._cursor = 0  # last queue id pushed on this connection
         self._delivery: asyncio.Task[None] | None = None
+        # called once the device is known, before `authenticated` is sent (the
+        # server lifts its pre-authentication limits there)
+        self.on_authenticated: Callable[[], None] | None = None
 
     # --- entry points for the server ---
 
@@ -375,9 +378,10 @@ class Session:
 
     async def _authenticate(self, request_id: int, body: f.Authenticate) -> None:
         core = self.core
-        if self.authenticated:
-            raise RequestError(ErrorCode.MALFORMED, "already authenticated")
         fail = RequestError(ErrorCode.AUTH_FAILED, "authentication failed", close=CLOSE_POLICY)
+        if self.authenticated:  # a challenge is answered once (docs/relay-protocol.md)
+            core.metrics.auth.labels("repeated").inc()
+            raise fail
         if not self.challenge.consume():
             core.metrics.auth.labels("replayed").inc()
             raise fail
@@ -406,6 +410,8 @@ class Session:
             return
         self.device = device
         core.register(device, self)
+        if self.on_authenticated is not None:
+            self.on_authenticated()
         log_event(log, "auth_ok", ip=self.ip, device=pseudonym(device), queued=queued)
         await self._send_frame(
             request_id, f.Authenticated(counts.one_time_keys_left, counts.has_fallback_key, queued)

@@ -384,7 +384,7 @@ def decode_frame(data: bytes) -> Envelope:
     name = cbor.get_str(outer, "t", name="type", max_size=64)
     cls = FRAME_TYPES.get(name)
     if cls is None:
-        raise MalformedData(f"unknown frame type {name!r}")
+        raise MalformedData("unknown frame type")  # not echoed: errors never carry input
     request_id = cbor.get_int(outer, "id", name="id", min_value=0, max_value=2**53)
     body = _from_value(cls, cbor.get_map(outer, "b", name="body"), name)
     return Envelope(request_id, cast(Frame, body))
