@@ -458,6 +458,38 @@ class ProtocolStateError(ProtocolError):
         )
 
 
+class PostQuantumUnavailable(UserFacingError):
+    """The installed cryptography library cannot do ML-KEM-768 (too old, or its OpenSSL lacks it)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This computer's cryptography library has no ML-KEM-768 (post-quantum) support, "
+            "which Keybound needs for every conversation. Install cryptography 47 or newer "
+            "built with OpenSSL 3.5, AWS-LC or BoringSSL."
+        )
+
+
+class DowngradeRefused(ProtocolError):
+    """A device whose certificate states the post-quantum layer sent (or would get) a message
+    without it: someone stripped the layer, so the message or session is refused."""
+
+    def __init__(self, what: str = "A message") -> None:
+        super().__init__(
+            f"{what} without post-quantum protection came from or was meant for a device "
+            "that requires it. It was refused."
+        )
+
+
+class MissingPqPrekey(ProtocolError):
+    """A device that requires the post-quantum layer has no PQ prekey on the relay."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A contact's device has published no post-quantum prekey, so no session "
+            "could be started with it. Try again when that device has been online."
+        )
+
+
 # --- the messenger engine (keybound.client: messenger, contacts, conversations) --------
 
 

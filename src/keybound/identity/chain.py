@@ -63,6 +63,7 @@ class CertifiedDevice:
     name: str
     created: int
     expires: int | None
+    pq: int = 0  # the post-quantum layer its certificate states (0: none)
 
     def expired(self, now: int) -> bool:
         return self.expires is not None and now >= self.expires
@@ -309,5 +310,13 @@ def _state(
 
 def _certified(identity_id: bytes, c: DeviceCertificate) -> CertifiedDevice:
     return CertifiedDevice(
-        identity_id, c.device_id, c.curve25519, c.ed25519, c.mailbox, c.name, c.created, c.expires
+        identity_id,
+        c.device_id,
+        c.curve25519,
+        c.ed25519,
+        c.mailbox,
+        c.name,
+        c.created,
+        c.expires,
+        c.pq,
     )
