@@ -166,7 +166,7 @@ def test_nodes_starting_together_migrate_once(pg_dsn: str) -> None:
             async with await psycopg.AsyncConnection.connect(pg_dsn) as conn:
                 query = "SELECT version FROM keybound_schema_version ORDER BY version"
                 cursor = await conn.execute(query)
-                assert await cursor.fetchall() == [(1,), (2,)]
+                assert await cursor.fetchall() == [(1,), (2,), (3,)]
         finally:
             await asyncio.gather(*(n.close() for n in nodes))
 
