@@ -294,6 +294,18 @@ class IdentitySignatureInvalid(IdentityError):
     """A document or device certificate carries a signature that does not verify."""
 
 
+class CapabilityDowngrade(IdentityError):
+    """A newer identity document lists a device with less post-quantum protection than
+    before: a downgrade, refused so that no one can turn the hybrid layer off quietly."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"Version {version} of this identity takes post-quantum protection away from one "
+            "of its devices. It was not accepted."
+        )
+
+
 class UnknownSigner(IdentityError):
     """A document is signed by a token the identity did not (or no longer) include."""
 
@@ -459,7 +471,7 @@ class ProtocolStateError(ProtocolError):
 
 
 class PostQuantumUnavailable(UserFacingError):
-    """The installed cryptography library cannot do ML-KEM-768 (too old, or its OpenSSL lacks it)."""
+    """The cryptography library here cannot do ML-KEM-768 (too old, or its OpenSSL lacks it)."""
 
     def __init__(self) -> None:
         super().__init__(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ..errors import (
     BadSignature,
     BrokenChain,
+    CapabilityDowngrade,
     DeviceNotCertified,
     IdentityFork,
     IdentityRollback,
@@ -222,6 +223,7 @@ def _apply(
             _verify_step(state.tokens, state.head, b, state.root_token, known) for b in bodies
         ]
         doc, _, digest = verified[0]
+        _refuse_downgrade(state.head_document, doc)
         if len(bodies) > 1 or (
             pinned is not None and version == pinned.version and digest != pinned.head
         ):
@@ -265,6 +267,14 @@ def _verify_step(
         if cert not in known:
             verify_device_signature(root, cert)
     return item
+
+
+def _refuse_downgrade(previous: SignedDocument, doc: SignedDocument) -> None:
+    """A device keeps (at least) the post-quantum capability it stated before."""
+    before = {(d.device_id, d.curve25519): d.pq for d in previous.body.devices}
+    for cert in doc.body.devices:
+        if cert.pq < before.get((cert.device_id, cert.curve25519), 0):
+            raise CapabilityDowngrade(doc.version)
 
 
 def _check_signature(tokens: Sequence[TokenEntry], doc: SignedDocument, data: bytes) -> None:

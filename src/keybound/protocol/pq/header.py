@@ -65,9 +65,13 @@ class PqHeader:
             counter=cbor.get_int(m, 2, name="pq counter", min_value=0, max_value=_COUNTER_MAX),
             setup=setup,
             offer=(
-                cbor.get_bytes(m, 4, name="pq rekey offer", size=PUBLIC_KEY_SIZE) if 4 in m else None
+                cbor.get_bytes(m, 4, name="pq rekey offer", size=PUBLIC_KEY_SIZE)
+                if 4 in m
+                else None
             ),
             answer=(
-                cbor.get_bytes(m, 5, name="pq rekey answer", size=CIPHERTEXT_SIZE) if 5 in m else None
+                cbor.get_bytes(m, 5, name="pq rekey answer", size=CIPHERTEXT_SIZE)
+                if 5 in m
+                else None
             ),
         )

@@ -27,7 +27,7 @@ PQ_KINDS = (KIND_PQ_SESSION, KIND_PQ_PREKEY)
 
 @dataclass(frozen=True)
 class Opened:
-    """An outer message decrypted on a copy of its session, not yet kept: see :meth:`PqLayer.keep`."""
+    """An outer message decrypted on a copy of its session, not yet kept (:meth:`PqLayer.keep`)."""
 
     curve: bytes
     session: OuterSession
@@ -119,7 +119,9 @@ class PqLayer:
         record = curve + s.session_id
         changes = [
             StateChange(
-                KIND_PQ_SESSION, record, seal_state(self._key, KIND_PQ_SESSION, record, s.to_bytes())
+                KIND_PQ_SESSION,
+                record,
+                seal_state(self._key, KIND_PQ_SESSION, record, s.to_bytes()),
             )
         ]
         while len(group) > self._max:

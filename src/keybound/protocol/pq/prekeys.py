@@ -109,7 +109,9 @@ class PqPrekeys:
         k = self._keys[key_id]
         record = key_id.encode()
         plain = cbor.encode({0: k.seed, 1: k.last_resort, 2: k.published})
-        return StateChange(KIND_PQ_PREKEY, record, seal_state(self._key, KIND_PQ_PREKEY, record, plain))
+        return StateChange(
+            KIND_PQ_PREKEY, record, seal_state(self._key, KIND_PQ_PREKEY, record, plain)
+        )
 
     def prepare_upload(
         self, remaining: int, *, need_last_resort: bool

@@ -212,7 +212,9 @@ class OuterSession:
     def _advance(self, secret: bytes, offer: bytes, ciphertext: bytes) -> None:
         epoch = self.epoch + 1
         keys = rekey_keys(self.root, secret, self.session_id, epoch, offer, ciphertext)
-        mine, theirs = (keys.forward, keys.backward) if self.initiator else (keys.backward, keys.forward)
+        mine, theirs = (
+            (keys.forward, keys.backward) if self.initiator else (keys.backward, keys.forward)
+        )
         self.prev = self.recv
         self.root = keys.root
         self.send = _Chain(epoch, mine, 0)
