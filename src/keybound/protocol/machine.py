@@ -521,14 +521,20 @@ class Machine:
     def _unwrap(self, env: Envelope, device: DeviceKeys) -> tuple[int, bytes, Opened | None]:
         """(Olm type, Olm ciphertext, the outer layer's pending state) of an Olm envelope."""
         if env.scheme is Scheme.OLM:
-            if device.pq:
-                raise DowngradeRefused()
+            if device.pq and self._states_pq():
+                raise DowngradeRefused()  # it would have wrapped it for a device like us
             return env.olm_type, env.body, None
         header = PqHeader.decode(env.pq_header)
         opened = self._pq.open(device, header, env.associated_data(), env.body)
         if len(opened.plaintext) < 2 or opened.plaintext[0] > 1:
             raise MalformedData("post-quantum layer: no Olm message inside")
         return opened.plaintext[0], opened.plaintext[1:], opened
+
+    def _states_pq(self) -> bool:
+        """Whether our own certificate states the hybrid layer (so PQ senders must use it)."""
+        own = self._olm.device_keys
+        found = find_device(self._lookup, own.identity_id, own.device_id)
+        return found is not None and found.pq
 
     def _decrypt_megolm(self, env: Envelope, device: DeviceKeys, data: bytes) -> Incoming:
         inbound = self._inbound.get(device.curve25519 + env.session_id.encode())

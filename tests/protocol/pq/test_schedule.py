@@ -54,9 +54,9 @@ def test_session_keys_are_the_known_answers() -> None:
     mk1, _ = schedule.step(ck1)
     assert [mk0.hex(), mk1.hex()] == KAT["message_keys_forward"]
     sealed = KAT["sealed"]
-    assert schedule.seal(mk0, _b("plaintext", sealed), _b("aad", sealed)).hex() == sealed[
-        "ciphertext"
-    ]
+    assert (
+        schedule.seal(mk0, _b("plaintext", sealed), _b("aad", sealed)).hex() == sealed["ciphertext"]
+    )
     assert schedule.open_sealed(mk0, _b("ciphertext", sealed), _b("aad", sealed)) == _b(
         "plaintext", sealed
     )

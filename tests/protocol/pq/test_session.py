@@ -93,7 +93,7 @@ def test_loss_reordering_and_duplicates(seed: int) -> None:
     delivered = kept + rng.sample(kept, 10)  # duplicates
     rng.shuffle(delivered)
     got, refused = [], 0
-    for text, w in delivered:
+    for _, w in delivered:
         try:
             got.append(receive(bob, w))
         except DecryptionFailed:
