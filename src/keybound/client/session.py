@@ -89,6 +89,8 @@ class Session:
         self._stop_watch: Callable[[], None] = lambda: None
         self._sends: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._sender: asyncio.Task[None] | None = None
+        # set by the Messenger: state the PQ layer in our certificate (needs the token)
+        self.upgrade_post_quantum: Callable[[], Coroutine[Any, Any, None]] | None = None
 
     @property
     def relay(self) -> RelayLink:
@@ -278,6 +280,8 @@ class Session:
             log.info("publishing post-quantum prekeys failed: %s", type(exc).__name__)
             return
         await self.db.run(core.pq_keys_published)
+        if self.upgrade_post_quantum is not None:
+            self.spawn(self.upgrade_post_quantum())  # nothing to do once the head states it
 
     async def _on_deliver(self, batch: Sequence[Incoming]) -> None:
         """Store and commit, then acknowledge; senders we do not know yet are looked up."""
