@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import vodozemac
 
@@ -395,7 +395,12 @@ class Machine:
 
     @staticmethod
     def _envelope_value(
-        inner: Inner, scheme: Scheme, body: bytes, olm_type: int = 0, session_id: str = ""
+        inner: Inner,
+        scheme: Scheme,
+        body: bytes,
+        olm_type: int = 0,
+        session_id: str = "",
+        pq_header: bytes = b"",
     ) -> Envelope:
         return Envelope(
             inner.message_id,
@@ -407,6 +412,7 @@ class Machine:
             body,
             olm_type,
             session_id,
+            pq_header=pq_header,
         )
 
     def _olm_envelope(
@@ -414,19 +420,21 @@ class Machine:
     ) -> tuple[bytes, list[StateChange]]:
         """Olm, inside the hybrid layer whenever there is an outer session with the device."""
         message_type, body, changes = self._olm.encrypt(device.curve25519, inner.encode())
-        plain = self._envelope_value(inner, Scheme.OLM, body, olm_type=message_type)
-        base = replace(plain, scheme=Scheme.OLM_PQ, body=b"", olm_type=0)
-
-        def aad_for(header: bytes) -> bytes:
-            return replace(base, pq_header=header).associated_data()
-
-        wrapped = self._pq.encrypt(device.curve25519, bytes([message_type]) + body, now_ms, aad_for)
-        if wrapped is None:
+        if not self._pq.has_session(device.curve25519):
             if device.pq:
                 raise MissingSession()
-            return plain.encode(), changes
+            return self._envelope(inner, Scheme.OLM, body, olm_type=message_type), changes
+
+        def aad_for(header: bytes) -> bytes:
+            return self._envelope_value(
+                inner, Scheme.OLM_PQ, b"", pq_header=header
+            ).associated_data()
+
+        wrapped = self._pq.encrypt(device.curve25519, bytes([message_type]) + body, now_ms, aad_for)
+        assert wrapped is not None
         header, outer, pq_changes = wrapped
-        return replace(base, pq_header=header, body=outer).encode(), changes + pq_changes
+        env = self._envelope_value(inner, Scheme.OLM_PQ, outer, pq_header=header)
+        return env.encode(), changes + pq_changes
 
     # --- receiving -----------------------------------------------------------------
 
@@ -485,8 +493,8 @@ class Machine:
             changes += self._pq.keep(opened)
         changes += self._seen.add(env.message_id)[0]
         if inbound is None:
-            received = self._received(inner, content, Scheme.OLM)
-            return Incoming((replace(received, pq=opened is not None),), tuple(changes))
+            received = self._received(inner, content, Scheme.OLM, pq=opened is not None)
+            return Incoming((received,), tuple(changes))
         events: list[Event] = [
             RoomKeyAccepted(
                 inbound.group_id, device.identity_id, device.device_id, inbound.key[32:].decode()
@@ -575,7 +583,7 @@ class Machine:
         return Incoming((self._received(inner, content, Scheme.MEGOLM),), tuple(changes))
 
     @staticmethod
-    def _received(inner: Inner, content: Content, scheme: Scheme) -> Received:
+    def _received(inner: Inner, content: Content, scheme: Scheme, *, pq: bool = False) -> Received:
         return Received(
             inner.message_id,
             inner.sender_identity,
@@ -584,6 +592,7 @@ class Machine:
             inner.timestamp_ms,
             content,
             scheme,
+            pq,
         )
 
 

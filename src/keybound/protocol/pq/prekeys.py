@@ -18,7 +18,7 @@ import vodozemac
 from keybound.errors import BadKeyBundle, DecryptionFailed
 from keybound.protocol.devices import SIGNATURE_SIZE, DeviceKeys, b64
 from keybound.protocol.pq import kem
-from keybound.protocol.pq.sealed import open_state, seal_state
+from keybound.protocol.pq.sealed import StateKey, open_state, seal_state
 from keybound.protocol.state import StateChange
 from keybound.wire import cbor
 
@@ -91,7 +91,7 @@ class _Prekey:
 class PqPrekeys:
     """This device's PQ prekeys: what to publish, and the private keys sessions open with."""
 
-    def __init__(self, own: DeviceKeys, sign: Callable[[bytes], bytes], key: bytes) -> None:
+    def __init__(self, own: DeviceKeys, sign: Callable[[bytes], bytes], key: StateKey) -> None:
         self._own = own
         self._sign = sign
         self._key = key

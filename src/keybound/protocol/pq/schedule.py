@@ -84,8 +84,7 @@ def rekey_keys(
 
 def step(chain_key: bytes) -> tuple[bytes, bytes]:
     """(message key, next chain key): Signal's KDF_CK with HMAC-SHA256."""
-    message_key = hmac.new(chain_key, b"\x01", hashlib.sha256).digest()
-    return message_key, hmac.new(chain_key, b"\x02", hashlib.sha256).digest()
+    return hmac.digest(chain_key, b"\x01", "sha256"), hmac.digest(chain_key, b"\x02", "sha256")
 
 
 def seal(message_key: bytes, plaintext: bytes, aad: bytes) -> bytes:

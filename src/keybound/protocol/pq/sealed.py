@@ -19,18 +19,22 @@ from keybound.errors import ProtocolStateError
 _INFO = b"keybound pq state v1\x00"
 
 
-def state_key(pickle_key: bytes) -> bytes:
-    return HKDF(hashes.SHA256(), 32, None, _INFO).derive(pickle_key)
+StateKey = ChaCha20Poly1305
 
 
-def seal_state(key: bytes, kind: str, record: bytes, plaintext: bytes) -> bytes:
+def state_key(pickle_key: bytes) -> StateKey:
+    """The AEAD keyed for PQ state (built once: it is used for every message)."""
+    return ChaCha20Poly1305(HKDF(hashes.SHA256(), 32, None, _INFO).derive(pickle_key))
+
+
+def seal_state(key: StateKey, kind: str, record: bytes, plaintext: bytes) -> bytes:
     nonce = os.urandom(12)
-    return nonce + ChaCha20Poly1305(key).encrypt(nonce, plaintext, kind.encode() + b"\x00" + record)
+    return nonce + key.encrypt(nonce, plaintext, kind.encode() + b"\x00" + record)
 
 
-def open_state(key: bytes, kind: str, record: bytes, value: bytes) -> bytes:
+def open_state(key: StateKey, kind: str, record: bytes, value: bytes) -> bytes:
     try:
-        return ChaCha20Poly1305(key).decrypt(
+        return key.decrypt(
             value[:12], value[12:], kind.encode() + b"\x00" + record
         )
     except (InvalidTag, ValueError):

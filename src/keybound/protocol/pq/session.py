@@ -10,7 +10,7 @@ no trace.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from keybound.errors import DecryptionFailed, MalformedData
 from keybound.protocol.devices import DeviceKeys
@@ -122,11 +122,12 @@ class OuterSession:
             self.session_id,
             self.initiator,
             self.root,
-            replace(self.send),
-            replace(self.recv),
+            _Chain(self.send.epoch, self.send.key, self.send.n),
+            _Chain(self.recv.epoch, self.recv.key, self.recv.n),
             setup=self.setup,
         )
-        other.prev = replace(self.prev) if self.prev is not None else None
+        prev = self.prev
+        other.prev = _Chain(prev.epoch, prev.key, prev.n) if prev is not None else None
         other.skipped = dict(self.skipped)
         other.offer, other.answer = self.offer, self.answer
         other.epoch_started_ms, other.seq = self.epoch_started_ms, self.seq
