@@ -268,7 +268,7 @@ class WebSocketLink(RelayLink):
     async def publish_pq_keys(
         self, one_time: Sequence[f.SignedPqKey], last_resort: f.SignedPqKey | None
     ) -> KeyStatus:
-        batches = _batches(list(one_time), 100) or [[]]  # 100 keys: about 130 kB a frame
+        batches = _batches(list(one_time), f.MAX_PQ_PUBLISH) or [[]]  # about 130 kB a frame
         count: f.PqKeyCount | None = None
         for i, batch in enumerate(batches):
             last = i == len(batches) - 1

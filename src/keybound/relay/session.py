@@ -492,6 +492,10 @@ class Session:
 
     async def _publish_pq_keys(self, request_id: int, body: f.Frame) -> f.Frame:
         assert isinstance(body, f.PublishPqKeys) and self.device is not None
+        if len(body.one_time_keys) > f.MAX_PQ_PUBLISH:
+            raise RequestError(
+                ErrorCode.TOO_LARGE, f"at most {f.MAX_PQ_PUBLISH} keys per publish_pq_keys"
+            )
         self._device_rate(1 + len(body.one_time_keys) / 10)
         counts = await self.core.storage.publish_pq_keys(
             self.device, body.one_time_keys, body.last_resort_key

@@ -37,6 +37,7 @@ MAX_ID_SIZE = 64  # identity ids, device ids, key ids, blob ids
 MAX_TEXT = 1000
 PQ_KEY_SIZE = 1184  # an ML-KEM-768 public key
 MAX_PQ_CLAIM = 500  # devices per claim_pq_keys (each answer carries a 1,184-byte key)
+MAX_PQ_PUBLISH = 100  # keys per publish_pq_keys
 
 _F = TypeVar("_F", bound="Frame")
 

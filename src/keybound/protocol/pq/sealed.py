@@ -34,8 +34,6 @@ def seal_state(key: StateKey, kind: str, record: bytes, plaintext: bytes) -> byt
 
 def open_state(key: StateKey, kind: str, record: bytes, value: bytes) -> bytes:
     try:
-        return key.decrypt(
-            value[:12], value[12:], kind.encode() + b"\x00" + record
-        )
+        return key.decrypt(value[:12], value[12:], kind.encode() + b"\x00" + record)
     except (InvalidTag, ValueError):
         raise ProtocolStateError(kind) from None
