@@ -28,6 +28,7 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -36,6 +37,11 @@ import vodozemac  # noqa: E402
 from keybound.protocol.content import Text  # noqa: E402
 from keybound.protocol.devices import DeviceKeys  # noqa: E402
 from keybound.protocol.machine import Machine  # noqa: E402
+from keybound.protocol.pq import kem  # noqa: E402
+from keybound.protocol.pq import session as pq_session  # noqa: E402
+from keybound.protocol.pq.header import PqHeader  # noqa: E402
+from keybound.protocol.pq.prekeys import SignedPqKey  # noqa: E402
+from keybound.protocol.pq.session import REKEY_MESSAGES  # noqa: E402
 
 MESSAGE = b"m" * 256
 PICKLE_KEY = b"k" * 32
@@ -114,6 +120,174 @@ def raw_megolm() -> Callable[[], object]:
     return lambda: inbound.decrypt(outbound.encrypt(MESSAGE))
 
 
+# --- the post-quantum hybrid layer (docs/post-quantum.md) -------------------------------
+# Baseline: plain Olm through the same Machine (devices whose certificates do not state
+# the layer), so the ratio is the layer's own cost in our stack.
+
+
+def _pq_pair(pq: bool) -> tuple[Machine, Machine]:
+    directory: dict[bytes, list[DeviceKeys]] = {}
+
+    def lookup(identity: bytes) -> list[DeviceKeys]:
+        return directory.get(identity, [])
+
+    alice, _ = Machine.create(b"alice", b"a1", lookup, PICKLE_KEY)
+    bob, _ = Machine.create(b"bob", b"b1", lookup, PICKLE_KEY)
+    for m in (alice, bob):
+        directory[m.device_keys.identity_id] = [replace(m.device_keys, pq=pq)]
+    return alice, bob
+
+
+def _published(pq: bool) -> Callable[[], tuple[Machine, Machine, bytes]]:
+    """Two devices whose keys are on the "relay"; calling the result opens the session from
+    claimed keys and reads its first message (the part timed as setup)."""
+    alice, bob = _pq_pair(pq)
+    upload, _ = bob.prepare_key_upload(0, need_fallback=False)
+    assert upload is not None
+    pq_keys, _ = bob.prepare_pq_key_upload(0, need_last_resort=False) if pq else ([], [])
+    bob_keys = replace(bob.device_keys, pq=pq)
+
+    def setup() -> tuple[Machine, Machine, bytes]:
+        alice.start_session(bob_keys, upload.keys[0], pq_keys[0] if pq else None)
+        out = alice.encrypt_direct(b"conversation", [b"bob"], Text(MESSAGE.decode()), NOW)
+        data = out.deliveries[0].data
+        bob.decrypt(data)
+        return alice, bob, data
+
+    return setup
+
+
+def _setup(pq: bool) -> tuple[Machine, Machine, bytes]:
+    return _published(pq)()
+
+
+def _setups(pq: bool, count: int) -> Callable[[], object]:
+    """``count`` sessions set up one per call, from devices made beforehand."""
+    pending = [_published(pq) for _ in range(count)]
+    return lambda: pending.pop()()
+
+
+def _per_message(pq: bool) -> tuple[Callable[[], object], Callable[[], int]]:
+    alice, bob, _ = _setup(pq)
+    text = Text(MESSAGE.decode())
+    clock = iter(range(NOW + 1, NOW + 10**9))
+    size = [0]
+
+    def step() -> object:
+        now = next(clock)
+        out = alice.encrypt_direct(b"conversation", [b"bob"], text, now)
+        size[0] = len(out.deliveries[0].data)
+        result = bob.decrypt(out.deliveries[0].data)
+        back = bob.encrypt_direct(b"conversation", [b"alice"], text, now)  # both directions,
+        alice.decrypt(back.deliveries[0].data)  # so rekeys complete as in a conversation
+        return result
+
+    return step, lambda: size[0]
+
+
+def _rekey_once() -> Callable[[], object]:
+    """One in-band rekey: a fresh ML-KEM key pair, encapsulation, decapsulation, two HKDFs."""
+    OuterSession = pq_session.OuterSession
+
+    seed, public = kem.generate()
+    alice = OuterSession.initiate(_A, _B, SignedPqKey("k", public, False, bytes(64)))
+    h, _ = alice.encrypt(b"x", NOW, lambda hd: hd)
+    bob = OuterSession.respond(_B, _A, PqHeader.decode(h), seed, public)
+
+    def step() -> object:
+        alice.offer = kem.generate()
+        h, body = alice.encrypt(b"x", NOW, lambda hd: hd)
+        bob.decrypt(PqHeader.decode(h), h, body)  # Bob encapsulates and moves on
+        h, body = bob.encrypt(b"y", NOW, lambda hd: hd)
+        return alice.decrypt(PqHeader.decode(h), h, body)  # Alice decapsulates
+
+    return step
+
+
+def _message_pair() -> Callable[[], object]:
+    """The rekey's baseline: one outer message each way without a rekey."""
+    OuterSession = pq_session.OuterSession
+
+    seed, public = kem.generate()
+    alice = OuterSession.initiate(_A, _B, SignedPqKey("k", public, False, bytes(64)))
+    h, _ = alice.encrypt(b"x", NOW, lambda hd: hd)
+    bob = OuterSession.respond(_B, _A, PqHeader.decode(h), seed, public)
+
+    def step() -> object:
+        h, body = alice.encrypt(b"x", NOW, lambda hd: hd)
+        bob.decrypt(PqHeader.decode(h), h, body)
+        h, body = bob.encrypt(b"y", NOW, lambda hd: hd)
+        return alice.decrypt(PqHeader.decode(h), h, body)
+
+    pq_session.REKEY_MESSAGES = 10**9  # never due for a rekey (restored by pq_rows)
+
+    return step
+
+
+_A = DeviceKeys(b"alice", b"a1", b"\x01" * 32, b"\x02" * 32)
+_B = DeviceKeys(b"bob", b"b1", b"\x03" * 32, b"\x04" * 32)
+
+
+def interleaved(
+    a: Callable[[], object], b: Callable[[], object], ops: int, rounds: int
+) -> tuple[list[float], list[float]]:
+    """``rates`` of two steps, round by round in turn, so a busy machine slows both alike."""
+    out_a: list[float] = []
+    out_b: list[float] = []
+    for _ in range(rounds):
+        out_a += rates(a, ops, 1)
+        out_b += rates(b, ops, 1)
+    return out_a, out_b
+
+
+def pq_rows(ops: int, rounds: int) -> list[dict[str, Any]]:
+    plain_step, plain_size = _per_message(False)
+    hybrid_step, hybrid_size = _per_message(True)
+    hybrid, plain = interleaved(hybrid_step, plain_step, ops, rounds)
+    setup_ops = max(ops // 10, 5)
+    calls = (setup_ops + max(setup_ops // 10, 1)) * rounds
+    setup_hybrid, setup_plain = interleaved(
+        _setups(True, calls), _setups(False, calls), setup_ops, rounds
+    )
+    rekey_step, pair_step = _rekey_once(), _message_pair()
+    try:
+        rekey, pair = interleaved(rekey_step, pair_step, setup_ops, rounds)
+    finally:
+        pq_session.REKEY_MESSAGES = REKEY_MESSAGES
+    first_plain, first_hybrid = len(_setup(False)[2]), len(_setup(True)[2])
+    table = [
+        ("olm+pq message pair (keybound)", hybrid, plain, hybrid_size(), plain_size()),
+        ("olm+pq session setup (keybound)", setup_hybrid, setup_plain, first_hybrid, first_plain),
+        ("pq rekey round trip", rekey, pair, kem.PUBLIC_KEY_SIZE + kem.CIPHERTEXT_SIZE, 0),
+    ]
+    print(f"\n{'hybrid layer':<34} {'us/op':>9} {'baseline us':>12} {'x base':>7} "
+          f"{'bytes':>7} {'base B':>7}")  # fmt: skip
+    rows = []
+    for name, samples, base, size, base_size in table:
+        median, base_median = statistics.median(samples), statistics.median(base)
+        ratio = base_median / median
+        rows.append(
+            {
+                "operation": name,
+                "us_per_op": 1e6 / median,
+                "baseline_us_per_op": 1e6 / base_median,
+                "overhead_ratio": ratio,
+                "bytes": size,
+                "baseline_bytes": base_size,
+                "samples": samples,
+                "baseline_samples": base,
+            }
+        )
+        print(f"{name:<34} {1e6 / median:>9.1f} {1e6 / base_median:>12.1f} {ratio:>7.2f} "
+              f"{size:>7} {base_size:>7}")  # fmt: skip
+    print(
+        "  message pair: one 256-byte message each way, plain Olm in our Machine as baseline"
+        f" (rekey every {REKEY_MESSAGES} messages included); setup: claim-to-first-message-read,"
+        " bytes of the first envelope; rekey: offer + answer against a message pair"
+    )
+    return rows
+
+
 # --- identity-chain verification of 100 documents ------------------------------------
 # Filled in from the identity helper's API (keybound.identity); replace this block if
 # that API changes.  Reported in seconds per whole-chain verification, not ops/s.
@@ -170,6 +344,8 @@ def main() -> int:
         )
         print(f"{name:<38} {median:>10.0f} {1e6 / median:>9.1f} {ratio:>12.2f} {len(samples):>7}")
 
+    rows += pq_rows(args.ops, args.rounds)
+
     chain = identity_chain_100(args.rounds)
     if chain is None:
         print(f"{'identity chain verify (100 docs)':<38} {'not available (keybound.identity)':>30}")
@@ -185,7 +361,8 @@ def main() -> int:
         json.dumps(
             {
                 "benchmark": "protocol",
-                "baseline": "the same operations directly on vodozemac",
+                "baseline": "the same operations directly on vodozemac; for the hybrid layer,"
+                " plain Olm through the same Machine",
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "results": rows,

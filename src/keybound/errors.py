@@ -307,6 +307,18 @@ class IdentitySignatureInvalid(IdentityError):
     """A document or device certificate carries a signature that does not verify."""
 
 
+class CapabilityDowngrade(IdentityError):
+    """A newer identity document lists a device with less post-quantum protection than
+    before: a downgrade, refused so that no one can turn the hybrid layer off quietly."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"Version {version} of this identity takes post-quantum protection away from one "
+            "of its devices. It was not accepted."
+        )
+
+
 class UnknownSigner(IdentityError):
     """A document is signed by a token the identity did not (or no longer) include."""
 
@@ -468,6 +480,38 @@ class ProtocolStateError(ProtocolError):
         super().__init__(
             f"Stored encryption state ({kind}) could not be opened: it is damaged or was "
             "written with another key."
+        )
+
+
+class PostQuantumUnavailable(UserFacingError):
+    """The cryptography library here cannot do ML-KEM-768 (too old, or its OpenSSL lacks it)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This computer's cryptography library has no ML-KEM-768 (post-quantum) support, "
+            "which Keybound needs for every conversation. Install cryptography 47 or newer "
+            "built with OpenSSL 3.5, AWS-LC or BoringSSL."
+        )
+
+
+class DowngradeRefused(ProtocolError):
+    """A device whose certificate states the post-quantum layer sent (or would get) a message
+    without it: someone stripped the layer, so the message or session is refused."""
+
+    def __init__(self, what: str = "A message") -> None:
+        super().__init__(
+            f"{what} without post-quantum protection came from or was meant for a device "
+            "that requires it. It was refused."
+        )
+
+
+class MissingPqPrekey(ProtocolError):
+    """A device that requires the post-quantum layer has no PQ prekey on the relay."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A contact's device has published no post-quantum prekey, so no session "
+            "could be started with it. Try again when that device has been online."
         )
 
 

@@ -13,7 +13,14 @@ from keybound.client.link import (
     StatusHandler,
 )
 from keybound.client.messenger import LinkRequest, websocket_link
-from keybound.wire.frames import ClaimedKey, DeviceAddress, Outgoing, SignedKey
+from keybound.wire.frames import (
+    ClaimedKey,
+    ClaimedPqKey,
+    DeviceAddress,
+    Outgoing,
+    SignedKey,
+    SignedPqKey,
+)
 
 
 class Delegate(RelayLink):
@@ -53,6 +60,14 @@ class Delegate(RelayLink):
 
     async def claim_keys(self, devices: Sequence[DeviceAddress]) -> list[ClaimedKey]:
         return await self.inner.claim_keys(devices)
+
+    async def publish_pq_keys(
+        self, one_time: Sequence[SignedPqKey], last_resort: SignedPqKey | None
+    ) -> KeyStatus:
+        return await self.inner.publish_pq_keys(one_time, last_resort)
+
+    async def claim_pq_keys(self, devices: Sequence[DeviceAddress]) -> list[ClaimedPqKey]:
+        return await self.inner.claim_pq_keys(devices)
 
     async def send(self, messages: Sequence[Outgoing]) -> None:
         await self.inner.send(messages)

@@ -10,12 +10,13 @@ and reordering.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from keybound.errors import MalformedData, ProtocolError
 from keybound.protocol.content import Content
 from keybound.protocol.devices import DeviceKeys, SignedKey
 from keybound.protocol.machine import Config, Event, Incoming, Machine, Outgoing, Received
+from keybound.protocol.pq.prekeys import SignedPqKey
 from keybound.protocol.state import StateChange
 
 PICKLE_KEY = b"p" * 32
@@ -31,6 +32,7 @@ class Node:
     inbox: list[bytes] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     errors: list[Exception] = field(default_factory=list)
+    pq: bool = True
 
     def apply(self, changes: tuple[StateChange, ...] | list[StateChange]) -> None:
         for c in changes:
@@ -71,6 +73,7 @@ class Network:
         self.directory: dict[bytes, list[DeviceKeys]] = {}
         self.nodes: dict[tuple[bytes, bytes], Node] = {}
         self.published: dict[tuple[bytes, bytes], list[SignedKey]] = {}
+        self.pq_published: dict[tuple[bytes, bytes], list[SignedPqKey]] = {}
         self.now = T0
         self.sent: list[tuple[bytes, bytes, bytes]] = []  # (identity, device, data) as sent
 
@@ -80,11 +83,15 @@ class Network:
     def random_bytes(self, n: int) -> bytes:
         return self.rng.randbytes(n)
 
-    def add_device(self, identity: bytes, device: bytes, *, certify: bool = True) -> Node:
+    def add_device(
+        self, identity: bytes, device: bytes, *, certify: bool = True, pq: bool = True
+    ) -> Node:
+        """A device; with ``pq`` (the default) it publishes PQ prekeys and its certificate
+        states the hybrid layer, as every device made by this version does."""
         machine, changes = Machine.create(
             identity, device, self.lookup, PICKLE_KEY, config=self.config, random=self.random_bytes
         )
-        node = Node(identity, device, machine)
+        node = Node(identity, device, machine, pq=pq)
         node.apply(changes)
         self.publish(node, remaining=0)
         if certify:
@@ -93,7 +100,8 @@ class Network:
         return node
 
     def certify(self, node: Node) -> None:
-        self.directory.setdefault(node.identity, []).append(node.machine.device_keys)
+        keys = replace(node.machine.device_keys, pq=node.pq)
+        self.directory.setdefault(node.identity, []).append(keys)
 
     def revoke(self, node: Node) -> None:
         self.directory[node.identity] = [
@@ -107,13 +115,28 @@ class Network:
         keys = self.published.setdefault((node.identity, node.device), [])
         keys += [k for k in upload.keys if not k.fallback]
         node.apply(node.machine.mark_keys_published())
+        if node.pq:
+            pq_keys, changes = node.machine.prepare_pq_key_upload(remaining, need_last_resort=True)
+            node.apply(changes)
+            published = self.pq_published.setdefault((node.identity, node.device), [])
+            published += pq_keys
+            node.apply(node.machine.mark_pq_keys_published())
+
+    def claim_pq(self, device: DeviceKeys) -> SignedPqKey | None:
+        keys = self.pq_published.get((device.identity_id, device.device_id), [])
+        one_time = [k for k in keys if not k.last_resort]
+        if one_time:
+            keys.remove(one_time[0])
+            return one_time[0]
+        return next((k for k in keys if k.last_resort), None)
 
     def claim(self, device: DeviceKeys) -> SignedKey:
         return self.published[(device.identity_id, device.device_id)].pop(0)
 
     def connect(self, node: Node, identities: list[bytes]) -> None:
         for device in node.machine.devices_needing_session(identities):
-            node.apply(node.machine.start_session(device, self.claim(device)))
+            pq_key = self.claim_pq(device)
+            node.apply(node.machine.start_session(device, self.claim(device), pq_key))
 
     def tick(self, ms: int = 1000) -> int:
         self.now += ms

@@ -110,8 +110,10 @@ envelopes = st.builds(
 def test_envelope_round_trip(env: Envelope, olm_type: int, session_id: str) -> None:
     if env.scheme is Scheme.OLM:
         env = dataclasses.replace(env, olm_type=olm_type)
-    else:
+    elif env.scheme is Scheme.MEGOLM:
         env = dataclasses.replace(env, session_id=session_id)
+    else:
+        env = dataclasses.replace(env, pq_header=session_id.encode())
     assert Envelope.decode(env.encode()) == env
 
 

@@ -15,6 +15,7 @@ from keybound.errors import (
 from keybound.protocol.content import DeviceListNotice, Text, Unsupported
 from keybound.protocol.envelope import Envelope, Scheme
 from keybound.protocol.machine import Duplicate, Machine, Received
+from keybound.protocol.pq.header import PqHeader
 from keybound.wire import cbor
 from tests.protocol.net import PICKLE_KEY, Network
 
@@ -22,10 +23,11 @@ ALICE, BOB, CAROL = b"alice-identity", b"bob-identity", b"carol-identity"
 CONV = b"conversation-ab"
 
 
-def two_people(**kw: object) -> tuple[Network, list, list]:
+def two_people(pq: bool = True, **kw: object) -> tuple[Network, list, list]:
+    """Alice and Bob with two devices each; ``pq=False``: devices from before the PQ layer."""
     net = Network(**kw)  # type: ignore[arg-type]
-    alice = [net.add_device(ALICE, b"a1"), net.add_device(ALICE, b"a2")]
-    bob = [net.add_device(BOB, b"b1"), net.add_device(BOB, b"b2")]
+    alice = [net.add_device(ALICE, b"a1", pq=pq), net.add_device(ALICE, b"a2", pq=pq)]
+    bob = [net.add_device(BOB, b"b1", pq=pq), net.add_device(BOB, b"b2", pq=pq)]
     return net, alice, bob
 
 
@@ -58,12 +60,14 @@ def test_a_conversation_back_and_forth_switches_to_normal_messages() -> None:
     assert b1.texts == ["a0", "a1", "a2"]
     assert a2.texts == ["a0", "b0", "a1", "b1", "a2", "b2"]
 
-    def olm_types(identity: bytes, device: bytes) -> list[int]:
-        sent = [data for i, d, data in net.sent if (i, d) == (identity, device)]
-        return [Envelope.decode(data).olm_type for data in sent]
+    def setups(identity: bytes, device: bytes) -> list[bool]:
+        """Which messages still carry the session setup (the Olm type is inside the PQ layer)."""
+        sent = [Envelope.decode(data) for i, d, data in net.sent if (i, d) == (identity, device)]
+        assert all(env.scheme is Scheme.OLM_PQ for env in sent)
+        return [PqHeader.decode(env.pq_header).setup is not None for env in sent]
 
-    assert olm_types(BOB, b"b1") == [0, 1, 1]  # once answered, no more pre-key messages
-    assert olm_types(ALICE, b"a1") == [1, 1, 1]  # Bob answers on the session Alice opened
+    assert setups(BOB, b"b1") == [True, False, False]  # once answered, no more setup
+    assert setups(ALICE, b"a1") == [False] * 3  # Bob answers on the session Alice opened
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -141,8 +145,9 @@ def tamper(data: bytes, key: int, value: object) -> bytes:
 def test_each_tampered_envelope_field_is_rejected_and_the_original_still_reads(
     key: int, value: object, error: type[Exception]
 ) -> None:
-    net, (a1, _), (b1, _) = two_people()
-    net.add_device(CAROL, b"c1")
+    """Plain Olm between devices from before the PQ layer (tests/protocol/pq covers the layer)."""
+    net, (a1, _), (b1, _) = two_people(pq=False)
+    net.add_device(CAROL, b"c1", pq=False)
     out = net.send(a1, CONV, [BOB], Text("genuine"))
     data = next(d.data for d in out.deliveries if d.device_id == b"b1")
     before = dict(b1.store)

@@ -237,7 +237,7 @@ def test_a_members_new_device_gets_the_current_key_without_rotation() -> None:
     first = net.send_group(a1, GROUP, [A, B], Text("1"))
     b3 = net.add_device(B, b"bob3")  # Bob's chain now certifies a third device
     second = net.send_group(a1, GROUP, [A, B], Text("2"))
-    shares = [d for d in second.deliveries if Envelope.decode(d.data).scheme is Scheme.OLM]
+    shares = [d for d in second.deliveries if Envelope.decode(d.data).scheme is Scheme.OLM_PQ]
     assert [(d.identity_id, d.device_id) for d in shares] == [(B, b"bob3")]
     assert megolm_session(net, first.message_id) == megolm_session(net, second.message_id)
     net.flush()

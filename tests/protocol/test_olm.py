@@ -37,7 +37,7 @@ def test_published_keys_verify_and_substitutions_do_not() -> None:
         verify_signed_key(key, dataclasses.replace(device, ed25519=b"\x00" * 32))
     with pytest.raises(BadKeyBundle):
         c.machine.start_session(device, relay_key)
-    assert c.machine.devices_needing_session([A]) == [device]
+    assert c.machine.devices_needing_session([A]) == [dataclasses.replace(device, pq=True)]
 
 
 def test_replenishing_tops_up_to_the_target() -> None:

@@ -33,6 +33,7 @@ from keybound.errors import (
 )
 from keybound.identity.chain import VerifiedIdentity
 from keybound.identity.document import (
+    PQ_HYBRID_V1,
     DeviceCertificate,
     SignedDocument,
     TokenEntry,
@@ -48,6 +49,7 @@ from keybound.protocol.dedup import KIND_PENDING, KIND_SEEN
 from keybound.protocol.machine import Machine
 from keybound.protocol.megolm import KIND_INBOUND, KIND_OUTBOUND
 from keybound.protocol.olm import KIND_ACCOUNT, KIND_SESSION
+from keybound.protocol.pq.layer import PQ_KINDS
 from keybound.protocol.state import StateChange
 from keybound.store import repair
 from keybound.store.database import Database
@@ -59,7 +61,10 @@ from keybound.token.base import EnrollOptions, PublicKey, Token, TokenKind, Toke
 from keybound.token.prompter import Prompter
 from keybound.token.registry import CredentialRegistry
 
-STATE_KINDS = (KIND_ACCOUNT, KIND_SESSION, KIND_OUTBOUND, KIND_INBOUND, KIND_SEEN, KIND_PENDING)
+STATE_KINDS = (
+    *(KIND_ACCOUNT, KIND_SESSION, KIND_OUTBOUND, KIND_INBOUND, KIND_SEEN, KIND_PENDING),
+    *PQ_KINDS,
+)
 DEVICE_ID_SIZE = 16
 
 
@@ -200,7 +205,9 @@ def draft_device(
     keys = machine.device_keys
     # The device's name (by default the host name, which often names its owner)
     # stays in the local settings; the certificate goes into the public chain.
-    unsigned = DeviceCertificate(device_id, keys.curve25519, keys.ed25519, relay_url, env.now_s())
+    unsigned = DeviceCertificate(
+        device_id, keys.curve25519, keys.ed25519, relay_url, env.now_s(), pq=PQ_HYBRID_V1
+    )
     cert = certify_device(root_token, unsigned, machine.sign)
     return Draft(db, machine, changes, device_id, cert, pickle_key)
 

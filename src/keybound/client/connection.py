@@ -266,6 +266,25 @@ class WebSocketLink(RelayLink):
         )
         return [key for reply in replies for key in reply.keys]
 
+    async def publish_pq_keys(
+        self, one_time: Sequence[f.SignedPqKey], last_resort: f.SignedPqKey | None
+    ) -> KeyStatus:
+        batches = _batches(list(one_time), f.MAX_PQ_PUBLISH) or [[]]  # about 130 kB a frame
+        count: f.PqKeyCount | None = None
+        for i, batch in enumerate(batches):
+            last = i == len(batches) - 1
+            body = f.PublishPqKeys(tuple(batch), last_resort if last else None)
+            count = await self._call(body, f.PqKeyCount)
+        assert count is not None
+        return KeyStatus(count.one_time_keys_left, count.has_last_resort_key)
+
+    async def claim_pq_keys(self, devices: Sequence[f.DeviceAddress]) -> list[f.ClaimedPqKey]:
+        replies = await self._gather(
+            [f.ClaimPqKeys(tuple(b)) for b in _batches(list(devices), f.MAX_PQ_CLAIM)],
+            f.ClaimedPqKeys,
+        )
+        return [key for reply in replies for key in reply.keys]
+
     # --- messages -------------------------------------------------------------------------
 
     async def send(self, messages: Sequence[f.Outgoing]) -> None:

@@ -15,7 +15,7 @@ the composer encrypts once the relay has handed out the keys.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +32,7 @@ from keybound.protocol.content import Content, content_type, decode_content
 from keybound.protocol.devices import DeviceKeys, KeyUpload, SignedKey
 from keybound.protocol.ids import message_id_time, new_message_id
 from keybound.protocol.machine import Machine, Outgoing
+from keybound.protocol.pq.prekeys import SignedPqKey
 from keybound.protocol.state import StateChange
 from keybound.store.database import Database
 from keybound.store.models import (
@@ -241,14 +242,20 @@ class Core:
         return list(out)
 
     def start_sessions(
-        self, claimed: Sequence[tuple[DeviceKeys, SignedKey]]
+        self,
+        claimed: Sequence[tuple[DeviceKeys, SignedKey]],
+        pq_keys: Mapping[tuple[bytes, bytes], SignedPqKey] | None = None,
     ) -> tuple[list[str], set[tuple[bytes, bytes]]]:
-        """Open Olm sessions from claimed keys; the reasons and devices of the refused ones."""
+        """Open Olm sessions from claimed keys, each in the hybrid layer when a PQ prekey was
+        claimed for its device; the reasons and devices of the refused ones."""
         errors, refused = [], set()
+        pq_keys = pq_keys or {}
         with self.db.transaction():
             for device, key in claimed:
+                pq_key = pq_keys.get((device.identity_id, device.device_id))
                 try:
-                    self.repo.apply_state_changes(self.machine.start_session(device, key))
+                    changes = self.machine.start_session(device, key, pq_key)
+                    self.repo.apply_state_changes(changes)
                 except KeyboundError as exc:
                     errors.append(str(exc))
                     refused.add((device.identity_id, device.device_id))
@@ -384,6 +391,18 @@ class Core:
     def keys_published(self) -> None:
         with self.db.transaction():
             self.repo.apply_state_changes(self.machine.mark_keys_published())
+
+    def prepare_pq_keys(self, remaining: int, need_last_resort: bool) -> list[SignedPqKey]:
+        keys, changes = self.machine.prepare_pq_key_upload(
+            remaining, need_last_resort=need_last_resort
+        )
+        with self.db.transaction():
+            self.repo.apply_state_changes(changes)
+        return keys
+
+    def pq_keys_published(self) -> None:
+        with self.db.transaction():
+            self.repo.apply_state_changes(self.machine.mark_pq_keys_published())
 
     # --- settings --------------------------------------------------------------------------
 

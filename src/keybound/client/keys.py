@@ -14,7 +14,10 @@ from collections.abc import Sequence
 
 from keybound.protocol.devices import DeviceKeys, KeyUpload
 from keybound.protocol.devices import SignedKey as ProtocolKey
+from keybound.protocol.pq.prekeys import SignedPqKey as ProtocolPqKey
 from keybound.wire import frames as f
+
+Address = tuple[bytes, bytes]
 
 
 def to_wire(upload: KeyUpload) -> tuple[list[f.SignedKey], f.SignedKey | None]:
@@ -49,3 +52,33 @@ def pair_claimed(
 
 def addresses(devices: Sequence[DeviceKeys]) -> list[f.DeviceAddress]:
     return [f.DeviceAddress(d.identity_id, d.device_id) for d in devices]
+
+
+def pq_to_wire(
+    keys: Sequence[ProtocolPqKey],
+) -> tuple[list[f.SignedPqKey], f.SignedPqKey | None]:
+    """Split PQ prekeys into the relay's one-time keys and last-resort key."""
+
+    def wire(k: ProtocolPqKey) -> f.SignedPqKey:
+        return f.SignedPqKey(k.key_id.encode(), k.key, k.signature)
+
+    last = [wire(k) for k in keys if k.last_resort]
+    return [wire(k) for k in keys if not k.last_resort], (last[-1] if last else None)
+
+
+def pair_claimed_pq(
+    wanted: Sequence[DeviceKeys], claimed: Sequence[f.ClaimedPqKey]
+) -> dict[Address, ProtocolPqKey]:
+    """The relay's PQ prekeys by device (signatures are checked when a session starts)."""
+    asked = {(d.identity_id, d.device_id) for d in wanted}
+    out = {}
+    for item in claimed:
+        address = (item.device.identity_id, item.device.device_id)
+        if address not in asked:
+            continue
+        try:
+            key_id = item.key.key_id.decode()
+        except UnicodeDecodeError:
+            continue
+        out[address] = ProtocolPqKey(key_id, item.key.key, item.last_resort, item.key.signature)
+    return out

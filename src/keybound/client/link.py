@@ -18,7 +18,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from keybound.wire.frames import ClaimedKey, DeviceAddress, Incoming, Outgoing, SignedKey
+from keybound.wire.frames import (
+    ClaimedKey,
+    ClaimedPqKey,
+    DeviceAddress,
+    Incoming,
+    Outgoing,
+    SignedKey,
+    SignedPqKey,
+)
 
 
 class LinkState(enum.StrEnum):
@@ -89,6 +97,15 @@ class RelayLink(ABC):
 
     @abstractmethod
     async def claim_keys(self, devices: Sequence[DeviceAddress]) -> list[ClaimedKey]: ...
+
+    @abstractmethod
+    async def publish_pq_keys(
+        self, one_time: Sequence[SignedPqKey], last_resort: SignedPqKey | None
+    ) -> KeyStatus:
+        """Add ML-KEM prekeys (none: just ask); ``has_fallback_key``: a last-resort key is held."""
+
+    @abstractmethod
+    async def claim_pq_keys(self, devices: Sequence[DeviceAddress]) -> list[ClaimedPqKey]: ...
 
     # --- messages ---
 

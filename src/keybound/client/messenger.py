@@ -23,10 +23,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from keybound.client import account, actions, contacts, onboarding, requests
+from keybound.client import account, actions, contacts, onboarding, pq_upgrade, requests
 from keybound.client import attachments as files
 from keybound.client import events as ev
 from keybound.client import settings as cfg
+from keybound.client.aio import sentence
 from keybound.client.conversations import ensure_direct
 from keybound.client.identities import decode_documents
 from keybound.client.link import LinkState, LinkStatus
@@ -647,8 +648,12 @@ class Messenger:
         def job() -> list[DeviceInfo]:
             rows = s.core.repo.devices(s.core.own_id, include_removed=True)
             here = cfg.get(s.core.repo, cfg.DEVICE_NAME, "")  # names stay out of the chain
+            pq = {d.device_id for d in s.core.book.lookup(s.core.own_id) if d.pq}
             return [
-                contacts.device_info(replace(d, name=d.name or here) if d.is_current else d)
+                replace(
+                    contacts.device_info(replace(d, name=d.name or here) if d.is_current else d),
+                    post_quantum=d.device_id in pq,
+                )
                 for d in rows
             ]
 
@@ -681,6 +686,33 @@ class Messenger:
         s.wake.publish.set()
         effects = await s.db.run(actions.announce_devices, s.core, False)
         await s.after(effects)
+
+    async def upgrade_post_quantum(self) -> bool:
+        """State the post-quantum layer in this device's certificate if it does not yet (a
+        device made before the layer): re-certified, signed by the token, published.
+        False when there was nothing to do.  Runs by itself after the first PQ prekeys
+        are published; a failure there is an ``EngineError`` event and is tried again."""
+        s = self._need()
+        upgrade = await s.db.run(pq_upgrade.plan, s.core, self._env.now_s())
+        if upgrade is None:
+            return False
+        signed = await self._worker.run(
+            account.sign_with_present_token,
+            self._options.tokens,
+            self._prompter,
+            upgrade.signers,
+            upgrade.unsigned,
+        )
+        update = await s.db.run(s.accept_own, [*upgrade.documents, signed])
+        await s.chain_events(update)
+        s.wake.publish.set()
+        return True
+
+    async def _upgrade_post_quantum_quietly(self) -> None:
+        try:
+            await self.upgrade_post_quantum()
+        except KeyboundError as exc:
+            self._emit(ev.EngineError(sentence(exc), "post_quantum"))
 
     # === settings =========================================================================
 
@@ -721,6 +753,7 @@ class Messenger:
             self._request_lock, lambda: self._last_activity,
         )  # fmt: skip
         self._session = session
+        session.upgrade_post_quantum = self._upgrade_post_quantum_quietly
         self._last_activity = self._env.now_ms()
         await session.start()
         self._emit(ev.Unlocked())

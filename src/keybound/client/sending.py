@@ -21,7 +21,7 @@ from keybound.client import events as ev
 from keybound.client import rollback
 from keybound.client.aio import sentence, wait
 from keybound.client.core import Core
-from keybound.client.keys import addresses, pair_claimed
+from keybound.client.keys import addresses, pair_claimed, pair_claimed_pq
 from keybound.client.outbox import Outcome, QueuedEnvelope, batches, outcome, sendable
 from keybound.errors import HistoryError, RelayRefused, RelayUnavailable, UserFacingError
 from keybound.wire.frames import MAX_ITEMS, DeviceAddress, ErrorCode
@@ -167,7 +167,9 @@ async def compose_forever(session: Session) -> None:
                 chunk = devices[i : i + MAX_ITEMS]
                 claimed = await session.relay.claim_keys(addresses(chunk))
                 pairs, missing = pair_claimed(chunk, claimed)
-                errors, refused = await db.run(core.start_sessions, pairs)
+                pq_claimed = await session.relay.claim_pq_keys(addresses(chunk))
+                pq_keys = pair_claimed_pq(chunk, pq_claimed)
+                errors, refused = await db.run(core.start_sessions, pairs, pq_keys)
                 for reason in errors:
                     session.emit(ev.EngineError(reason, "session"))
                 unreachable |= missing | refused

@@ -34,7 +34,7 @@ from keybound.client.aio import sentence, wait
 from keybound.client.core import Core, Effects
 from keybound.client.dbthread import DbThread
 from keybound.client.identities import ChainUpdate, decode_documents
-from keybound.client.keys import to_wire
+from keybound.client.keys import pq_to_wire, to_wire
 from keybound.client.link import KeyStatus, LinkState, LinkStatus, RelayLink
 from keybound.client.options import LinkRequest, Options, SettingsPinStore
 from keybound.client.receiving import DISK_FULL, STORAGE, ReceivingGate
@@ -95,6 +95,8 @@ class Session:
         self.receiving = ReceivingGate(
             emit, options.storage_retry_s, options.storage_retry_max_s, lambda: self.closing
         )
+        # set by the Messenger: state the PQ layer in our certificate (needs the token)
+        self.upgrade_post_quantum: Callable[[], Coroutine[Any, Any, None]] | None = None
 
     @property
     def relay(self) -> RelayLink:
@@ -271,6 +273,7 @@ class Session:
         self.wake.flush.set()
         self.wake.compose.set()
         await self._top_up_keys(keys)
+        await self._top_up_pq_keys()
         await self.refresh(self.core.own_id)
 
     async def _top_up_keys(self, keys: KeyStatus) -> None:
@@ -287,6 +290,25 @@ class Session:
             log.info("publishing one-time keys failed: %s", type(exc).__name__)
             return
         await self.db.run(core.keys_published)
+
+    async def _top_up_pq_keys(self) -> None:
+        """The same for ML-KEM prekeys; an empty publish asks the relay for the count."""
+        core = self.core
+        try:
+            status = await self.relay.publish_pq_keys([], None)
+            keys = await self.db.run(
+                core.prepare_pq_keys, status.one_time_keys_left, not status.has_fallback_key
+            )
+            if not keys:
+                return
+            one_time, last_resort = pq_to_wire(keys)
+            await self.relay.publish_pq_keys(one_time, last_resort)
+        except (RelayUnavailable, RelayRefused) as exc:
+            log.info("publishing post-quantum prekeys failed: %s", type(exc).__name__)
+            return
+        await self.db.run(core.pq_keys_published)
+        if self.upgrade_post_quantum is not None:
+            self.spawn(self.upgrade_post_quantum())  # nothing to do once the head states it
 
     async def _on_deliver(self, batch: Sequence[Incoming]) -> None:
         """Store and commit, then acknowledge; senders we do not know yet are looked up."""

@@ -66,6 +66,7 @@ class DeviceInfo:
     added_at: int  # ms, when this installation learnt of it
     is_current: bool  # this installation
     removed: bool
+    post_quantum: bool = False  # its certificate states the hybrid layer (post-quantum.md)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ..errors import (
     BadSignature,
     BrokenChain,
+    CapabilityDowngrade,
     DeviceNotCertified,
     IdentityFork,
     IdentityRollback,
@@ -63,6 +64,7 @@ class CertifiedDevice:
     name: str
     created: int
     expires: int | None
+    pq: int = 0  # the post-quantum layer its certificate states (0: none)
 
     def expired(self, now: int) -> bool:
         return self.expires is not None and now >= self.expires
@@ -221,6 +223,7 @@ def _apply(
             _verify_step(state.tokens, state.head, b, state.root_token, known) for b in bodies
         ]
         doc, _, digest = verified[0]
+        _refuse_downgrade(state.head_document, doc)
         if len(bodies) > 1 or (
             pinned is not None and version == pinned.version and digest != pinned.head
         ):
@@ -266,6 +269,14 @@ def _verify_step(
     return item
 
 
+def _refuse_downgrade(previous: SignedDocument, doc: SignedDocument) -> None:
+    """A device keeps (at least) the post-quantum capability it stated before."""
+    before = {(d.device_id, d.curve25519): d.pq for d in previous.body.devices}
+    for cert in doc.body.devices:
+        if cert.pq < before.get((cert.device_id, cert.curve25519), 0):
+            raise CapabilityDowngrade(doc.version)
+
+
 def _check_signature(tokens: Sequence[TokenEntry], doc: SignedDocument, data: bytes) -> None:
     signer = next((t for t in tokens if t.token_id == doc.signer), None)
     if signer is None:
@@ -309,5 +320,13 @@ def _state(
 
 def _certified(identity_id: bytes, c: DeviceCertificate) -> CertifiedDevice:
     return CertifiedDevice(
-        identity_id, c.device_id, c.curve25519, c.ed25519, c.mailbox, c.name, c.created, c.expires
+        identity_id,
+        c.device_id,
+        c.curve25519,
+        c.ed25519,
+        c.mailbox,
+        c.name,
+        c.created,
+        c.expires,
+        c.pq,
     )

@@ -53,8 +53,9 @@ _KEY_SIZE = {
     SignatureScheme.FIDO2_ES256: 65,
 }
 _DEVICE_FIELDS: set[int | str] = {
-    *("device_id", "curve25519", "ed25519", "mailbox", "created", "name", "expires", "sig")
+    *("device_id", "curve25519", "ed25519", "mailbox", "created", "name", "expires", "sig", "pq")
 }
+PQ_HYBRID_V1 = 1  # the device takes ML-KEM-768 prekeys and the hybrid layer (post-quantum.md)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class DeviceCertificate:
     """A device's Olm keys and relay mailbox, self-signed by the device's Ed25519 key.
 
     ``created``/``expires`` are Unix seconds; ``expires=None`` never expires.
+    ``pq`` states the post-quantum layer the device requires (0: none; it is
+    left out of the bytes then, so older certificates keep their signatures).
     """
 
     device_id: bytes
@@ -84,6 +87,7 @@ class DeviceCertificate:
     expires: int | None = None
     name: str = ""
     signature: bytes = b""
+    pq: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def _device_map(cert: DeviceCertificate, *, signed: bool = True) -> CborMap:
     }
     if cert.expires is not None:
         m["expires"] = cert.expires
+    if cert.pq:
+        m["pq"] = cert.pq
     if signed:
         m["sig"] = cert.signature
     return m
@@ -200,6 +206,7 @@ def _parse_device(value: Value, what: str) -> DeviceCertificate:
         ),
         name=cbor.get_str(m, "name", name=f"{what}.name", max_size=64),
         signature=cbor.get_bytes(m, "sig", name=f"{what}.sig", size=64),
+        pq=cbor.get_int(m, "pq", name=f"{what}.pq", min_value=1, max_value=255) if "pq" in m else 0,
     )
 
 

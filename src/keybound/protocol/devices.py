@@ -37,6 +37,7 @@ class DeviceKeys:
     device_id: bytes
     curve25519: bytes
     ed25519: bytes
+    pq: bool = False  # the certificate states the post-quantum layer: never talk to it without
 
 
 DeviceLookup = Callable[[bytes], Iterable[DeviceKeys]]
@@ -46,7 +47,8 @@ DeviceLookup = Callable[[bytes], Iterable[DeviceKeys]]
 def certified_devices(verified: VerifiedIdentity) -> tuple[DeviceKeys, ...]:
     """The devices a verified identity chain currently certifies (expired ones left out)."""
     return tuple(
-        DeviceKeys(d.identity_id, d.device_id, d.curve25519, d.ed25519) for d in verified.devices
+        DeviceKeys(d.identity_id, d.device_id, d.curve25519, d.ed25519, d.pq >= 1)
+        for d in verified.devices
     )
 
 

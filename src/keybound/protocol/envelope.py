@@ -28,6 +28,10 @@ _TIME_MAX = (1 << 48) - 1
 class Scheme(enum.IntEnum):
     OLM = 0
     MEGOLM = 1
+    OLM_PQ = 2  # Olm inside the post-quantum outer layer (docs/post-quantum.md)
+
+
+_EXTRA = {Scheme.OLM: 8, Scheme.MEGOLM: 9, Scheme.OLM_PQ: 10}
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,16 @@ class Envelope:
     olm_type: int = 0
     session_id: str = ""
     version: int = ENVELOPE_VERSION
+    pq_header: bytes = b""  # Scheme.OLM_PQ: the outer layer's header (the Olm type is inside)
 
     def encode(self) -> bytes:
+        return cbor.encode(self._map(with_body=True))
+
+    def associated_data(self) -> bytes:
+        """Everything but the ciphertext: what the outer layer authenticates."""
+        return cbor.encode(self._map(with_body=False))
+
+    def _map(self, *, with_body: bool) -> cbor.CborMap:
         m: cbor.CborMap = {
             0: self.version,
             1: self.message_id,
@@ -54,13 +66,16 @@ class Envelope:
             4: self.timestamp_ms,
             5: self.content_type,
             6: int(self.scheme),
-            7: self.body,
         }
+        if with_body:
+            m[7] = self.body
         if self.scheme is Scheme.OLM:
             m[8] = self.olm_type
-        else:
+        elif self.scheme is Scheme.MEGOLM:
             m[9] = self.session_id
-        return cbor.encode(m)
+        else:
+            m[10] = self.pq_header
+        return m
 
     @classmethod
     def decode(cls, data: bytes) -> Envelope:
@@ -68,10 +83,9 @@ class Envelope:
         version = cbor.get_int(m, 0, name="version")
         if version != ENVELOPE_VERSION:
             raise UnsupportedEnvelope(version)
-        scheme_no = cbor.get_int(m, 6, name="scheme", min_value=0, max_value=1)
+        scheme_no = cbor.get_int(m, 6, name="scheme", min_value=0, max_value=2)
         scheme = Scheme(scheme_no)
-        extra = 8 if scheme is Scheme.OLM else 9
-        cbor.reject_unknown(m, {0, 1, 2, 3, 4, 5, 6, 7, extra}, what="envelope")
+        cbor.reject_unknown(m, {0, 1, 2, 3, 4, 5, 6, 7, _EXTRA[scheme]}, what="envelope")
         return cls(
             message_id=cbor.get_bytes(m, 1, name="message id", size=MESSAGE_ID_SIZE),
             sender_identity=cbor.get_bytes(m, 2, name="sender identity", max_size=ID_MAX),
@@ -89,6 +103,11 @@ class Envelope:
                 cbor.get_str(m, 9, name="session id", max_size=64)
                 if scheme is Scheme.MEGOLM
                 else ""
+            ),
+            pq_header=(
+                cbor.get_bytes(m, 10, name="pq header", max_size=4096)
+                if scheme is Scheme.OLM_PQ
+                else b""
             ),
         )
 

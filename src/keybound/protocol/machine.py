@@ -30,8 +30,10 @@ import vodozemac
 
 from keybound.errors import (
     DecryptionFailed,
+    DowngradeRefused,
     HeaderMismatch,
     MalformedData,
+    MissingPqPrekey,
     MissingSession,
     ProtocolError,
     ProtocolStateError,
@@ -53,6 +55,9 @@ from keybound.protocol.megolm import (
     RotationPolicy,
 )
 from keybound.protocol.olm import KIND_ACCOUNT, KIND_SESSION, OlmAccount
+from keybound.protocol.pq.header import PqHeader
+from keybound.protocol.pq.layer import Opened, PqLayer
+from keybound.protocol.pq.prekeys import SignedPqKey, verify_pq_key
 from keybound.protocol.state import StateChange
 
 Random = Callable[[int], bytes]
@@ -94,6 +99,7 @@ class Received:
     timestamp_ms: int
     content: Content
     scheme: Scheme
+    pq: bool = False  # it came through the post-quantum hybrid layer
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,7 @@ class Machine:
         processed: Callable[[bytes], bool] | None,
     ) -> None:
         self._olm = olm
+        self._pq = PqLayer(olm.device_keys, olm.sign, pickle_key, config.max_sessions_per_device)
         self._lookup = lookup
         self._key = pickle_key
         self._config = config
@@ -221,6 +228,7 @@ class Machine:
             config.max_sessions_per_device,
         )
         self = cls(olm, lookup, pickle_key, config, random, processed)
+        self._pq.restore(latest)
         for key, value in latest.get(KIND_OUTBOUND, {}).items():
             self._outbound[key] = Outbound.restore(key, value, pickle_key)
         for key, value in latest.get(KIND_INBOUND, {}).items():
@@ -263,6 +271,15 @@ class Machine:
     def mark_keys_published(self) -> list[StateChange]:
         return self._olm.mark_published()
 
+    def prepare_pq_key_upload(
+        self, remaining: int, *, need_last_resort: bool
+    ) -> tuple[list[SignedPqKey], list[StateChange]]:
+        """PQ prekeys to publish given the relay's count; :meth:`mark_pq_keys_published` after."""
+        return self._pq.prekeys.prepare_upload(remaining, need_last_resort=need_last_resort)
+
+    def mark_pq_keys_published(self) -> list[StateChange]:
+        return self._pq.prekeys.mark_published()
+
     def recipients(self, identities: Iterable[bytes]) -> list[DeviceKeys]:
         """Certified devices of ``identities`` and of our own identity, except this device."""
         own = self._olm.device_keys
@@ -275,12 +292,28 @@ class Machine:
         return list(found.values())
 
     def devices_needing_session(self, identities: Iterable[bytes]) -> list[DeviceKeys]:
-        """Recipients without an Olm session: claim a key for each, then :meth:`start_session`."""
-        return [d for d in self.recipients(identities) if not self._olm.has_session(d.curve25519)]
+        """Recipients without an Olm session, or without the hybrid layer their certificate
+        requires: claim keys for each (and a PQ prekey), then :meth:`start_session`."""
+        return [d for d in self.recipients(identities) if not self._ready(d)]
 
-    def start_session(self, device: DeviceKeys, key: SignedKey) -> list[StateChange]:
-        """Open an Olm session with ``device`` from a key claimed from the relay."""
-        return self._olm.start_session(device, key)
+    def _ready(self, d: DeviceKeys) -> bool:
+        if not self._olm.has_session(d.curve25519):
+            return False
+        return not d.pq or self._pq.has_session(d.curve25519)
+
+    def start_session(
+        self, device: DeviceKeys, key: SignedKey, pq_key: SignedPqKey | None = None
+    ) -> list[StateChange]:
+        """Open an Olm session with ``device`` from keys claimed from the relay, wrapped in the
+        hybrid layer when a PQ prekey came too; a device whose certificate states the layer
+        gets no session without one (:class:`MissingPqPrekey`)."""
+        if pq_key is None:
+            if device.pq:
+                raise MissingPqPrekey()
+            return self._olm.start_session(device, key)
+        verify_pq_key(pq_key, device)  # checked before either session exists
+        changes = self._olm.start_session(device, key)
+        return changes + self._pq.start(device, pq_key)
 
     # --- sending -------------------------------------------------------------------
 
@@ -304,7 +337,7 @@ class Machine:
         inner = self._inner(message_id, conversation_id, content, now_ms)
         deliveries, changes = [], []
         for d in devices:
-            data, ch = self._olm_envelope(d, inner)
+            data, ch = self._olm_envelope(d, inner, now_ms)
             deliveries.append(Delivery(d.identity_id, d.device_id, data))
             changes += ch
         return Outgoing(inner.message_id, tuple(deliveries), tuple(changes))
@@ -340,7 +373,7 @@ class Machine:
             )
             for a in targets:
                 share = self._inner(new_message_id(now_ms, self._random), group_id, key, now_ms)
-                data, ch = self._olm_envelope(devices[a], share)
+                data, ch = self._olm_envelope(devices[a], share, now_ms)
                 deliveries.append(Delivery(a[0], a[1], data))
                 changes += ch
             out.shared |= set(targets)
@@ -353,7 +386,7 @@ class Machine:
         return Outgoing(inner.message_id, tuple(deliveries), tuple(changes))
 
     def _require_sessions(self, devices: Iterable[DeviceKeys]) -> None:
-        if any(not self._olm.has_session(d.curve25519) for d in devices):
+        if any(not self._ready(d) for d in devices):
             raise MissingSession()
 
     def _inner(self, message_id: bytes, conversation: bytes, content: Content, now: int) -> Inner:
@@ -372,6 +405,17 @@ class Machine:
     def _envelope(
         self, inner: Inner, scheme: Scheme, body: bytes, olm_type: int = 0, session_id: str = ""
     ) -> bytes:
+        return self._envelope_value(inner, scheme, body, olm_type, session_id).encode()
+
+    @staticmethod
+    def _envelope_value(
+        inner: Inner,
+        scheme: Scheme,
+        body: bytes,
+        olm_type: int = 0,
+        session_id: str = "",
+        pq_header: bytes = b"",
+    ) -> Envelope:
         return Envelope(
             inner.message_id,
             inner.sender_identity,
@@ -382,11 +426,29 @@ class Machine:
             body,
             olm_type,
             session_id,
-        ).encode()
+            pq_header=pq_header,
+        )
 
-    def _olm_envelope(self, device: DeviceKeys, inner: Inner) -> tuple[bytes, list[StateChange]]:
+    def _olm_envelope(
+        self, device: DeviceKeys, inner: Inner, now_ms: int
+    ) -> tuple[bytes, list[StateChange]]:
+        """Olm, inside the hybrid layer whenever there is an outer session with the device."""
         message_type, body, changes = self._olm.encrypt(device.curve25519, inner.encode())
-        return self._envelope(inner, Scheme.OLM, body, olm_type=message_type), changes
+        if not self._pq.has_session(device.curve25519):
+            if device.pq:
+                raise MissingSession()
+            return self._envelope(inner, Scheme.OLM, body, olm_type=message_type), changes
+
+        def aad_for(header: bytes) -> bytes:
+            return self._envelope_value(
+                inner, Scheme.OLM_PQ, b"", pq_header=header
+            ).associated_data()
+
+        wrapped = self._pq.encrypt(device.curve25519, bytes([message_type]) + body, now_ms, aad_for)
+        assert wrapped is not None
+        header, outer, pq_changes = wrapped
+        env = self._envelope_value(inner, Scheme.OLM_PQ, outer, pq_header=header)
+        return env.encode(), changes + pq_changes
 
     # --- receiving -----------------------------------------------------------------
 
@@ -400,7 +462,7 @@ class Machine:
         device = find_device(self._lookup, env.sender_identity, env.sender_device)
         if device is None:
             raise SenderNotCertified()
-        if env.scheme is Scheme.OLM:
+        if env.scheme in (Scheme.OLM, Scheme.OLM_PQ):
             return self._decrypt_olm(env, device)
         return self._decrypt_megolm(env, device, bytes(data))
 
@@ -437,12 +499,16 @@ class Machine:
                 ),
             )
 
+        olm_type, olm_body, opened = self._unwrap(env, device)
         (inner, content, inbound), changes = self._olm.decrypt(
-            device.curve25519, env.olm_type, env.body, accept
+            device.curve25519, olm_type, olm_body, accept
         )
+        if opened is not None:
+            changes += self._pq.keep(opened)
         changes += self._seen.add(env.message_id)[0]
         if inbound is None:
-            return Incoming((self._received(inner, content, Scheme.OLM),), tuple(changes))
+            received = self._received(inner, content, Scheme.OLM, pq=opened is not None)
+            return Incoming((received,), tuple(changes))
         events: list[Event] = [
             RoomKeyAccepted(
                 inbound.group_id, device.identity_id, device.device_id, inbound.key[32:].decode()
@@ -473,6 +539,24 @@ class Machine:
             events += retried.events
             changes += retried.changes
         return Incoming(tuple(events), tuple(changes))
+
+    def _unwrap(self, env: Envelope, device: DeviceKeys) -> tuple[int, bytes, Opened | None]:
+        """(Olm type, Olm ciphertext, the outer layer's pending state) of an Olm envelope."""
+        if env.scheme is Scheme.OLM:
+            if device.pq and self._states_pq():
+                raise DowngradeRefused()  # it would have wrapped it for a device like us
+            return env.olm_type, env.body, None
+        header = PqHeader.decode(env.pq_header)
+        opened = self._pq.open(device, header, env.associated_data(), env.body)
+        if len(opened.plaintext) < 2 or opened.plaintext[0] > 1:
+            raise MalformedData("post-quantum layer: no Olm message inside")
+        return opened.plaintext[0], opened.plaintext[1:], opened
+
+    def _states_pq(self) -> bool:
+        """Whether our own certificate states the hybrid layer (so PQ senders must use it)."""
+        own = self._olm.device_keys
+        found = find_device(self._lookup, own.identity_id, own.device_id)
+        return found is not None and found.pq
 
     def _decrypt_megolm(self, env: Envelope, device: DeviceKeys, data: bytes) -> Incoming:
         inbound = self._inbound.get(device.curve25519 + env.session_id.encode())
@@ -513,7 +597,7 @@ class Machine:
         return Incoming((self._received(inner, content, Scheme.MEGOLM),), tuple(changes))
 
     @staticmethod
-    def _received(inner: Inner, content: Content, scheme: Scheme) -> Received:
+    def _received(inner: Inner, content: Content, scheme: Scheme, *, pq: bool = False) -> Received:
         return Received(
             inner.message_id,
             inner.sender_identity,
@@ -522,6 +606,7 @@ class Machine:
             inner.timestamp_ms,
             content,
             scheme,
+            pq,
         )
 
 

@@ -496,6 +496,32 @@ class Session:
                 claimed.append(f.ClaimedKey(target, result.key, result.fallback))
         return f.ClaimedKeys(tuple(claimed))
 
+    async def _publish_pq_keys(self, request_id: int, body: f.Frame) -> f.Frame:
+        assert isinstance(body, f.PublishPqKeys) and self.device is not None
+        if len(body.one_time_keys) > f.MAX_PQ_PUBLISH:
+            raise RequestError(
+                ErrorCode.TOO_LARGE, f"at most {f.MAX_PQ_PUBLISH} keys per publish_pq_keys"
+            )
+        self._device_rate(1 + len(body.one_time_keys) / 10)
+        counts = await self.core.storage.publish_pq_keys(
+            self.device, body.one_time_keys, body.last_resort_key
+        )
+        return f.PqKeyCount(counts.one_time_keys_left, counts.has_fallback_key)
+
+    async def _claim_pq_keys(self, request_id: int, body: f.Frame) -> f.Frame:
+        assert isinstance(body, f.ClaimPqKeys)
+        if len(body.devices) > f.MAX_PQ_CLAIM:
+            raise RequestError(
+                ErrorCode.TOO_LARGE, f"at most {f.MAX_PQ_CLAIM} devices per claim_pq_keys"
+            )
+        self._device_rate(max(1, len(body.devices)))
+        claimed = []
+        for target in dict.fromkeys(body.devices):  # one key per device per request
+            result = await self.core.storage.claim_pq_key(target)
+            if result is not None:
+                claimed.append(f.ClaimedPqKey(target, result.key, result.last_resort))
+        return f.ClaimedPqKeys(tuple(claimed))
+
     # --- queues ---
 
     async def _send(self, request_id: int, body: f.Frame) -> f.Frame | None:
@@ -692,6 +718,8 @@ _HANDLERS: dict[type[f.Frame], str] = {
     f.FindIdentity: "_find_identity",
     f.PublishKeys: "_publish_keys",
     f.ClaimKeys: "_claim_keys",
+    f.PublishPqKeys: "_publish_pq_keys",
+    f.ClaimPqKeys: "_claim_pq_keys",
     f.Send: "_send",
     f.Fetch: "_fetch",
     f.Ack: "_ack",

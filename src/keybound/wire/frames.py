@@ -35,6 +35,9 @@ MAX_BLOB_CHUNK = 512 * 1024
 MAX_ITEMS = 1000  # recipients per send, keys per publish, ids per ack, ...
 MAX_ID_SIZE = 64  # identity ids, device ids, key ids, blob ids
 MAX_TEXT = 1000
+PQ_KEY_SIZE = 1184  # an ML-KEM-768 public key
+MAX_PQ_CLAIM = 500  # devices per claim_pq_keys (each answer carries a 1,184-byte key)
+MAX_PQ_PUBLISH = 100  # keys per publish_pq_keys
 
 _F = TypeVar("_F", bound="Frame")
 
@@ -93,6 +96,22 @@ class ClaimedKey:
     device: DeviceAddress
     key: SignedKey
     fallback: bool
+
+
+@dataclass(frozen=True)
+class SignedPqKey:
+    """An ML-KEM-768 prekey (one-time or last-resort), signed by the device's Ed25519 key."""
+
+    key_id: bytes = field(metadata=_limit(MAX_ID_SIZE))
+    key: bytes = field(metadata=_limit(PQ_KEY_SIZE))
+    signature: bytes = field(metadata=_limit(MAX_ID_SIZE * 2))
+
+
+@dataclass(frozen=True)
+class ClaimedPqKey:
+    device: DeviceAddress
+    key: SignedPqKey
+    last_resort: bool
 
 
 @dataclass(frozen=True)
@@ -212,6 +231,37 @@ class ClaimedKeys(Frame):
 
     TYPE: ClassVar[str] = "claimed_keys"
     keys: tuple[ClaimedKey, ...]
+
+
+@dataclass(frozen=True)
+class PublishPqKeys(Frame):
+    """Add PQ one-time prekeys and replace the last-resort one; answered by ``pq_key_count``
+    (an empty publish just asks for the count)."""
+
+    TYPE: ClassVar[str] = "publish_pq_keys"
+    one_time_keys: tuple[SignedPqKey, ...]
+    last_resort_key: SignedPqKey | None = None
+
+
+@dataclass(frozen=True)
+class PqKeyCount(Frame):
+    TYPE: ClassVar[str] = "pq_key_count"
+    one_time_keys_left: int
+    has_last_resort_key: bool
+
+
+@dataclass(frozen=True)
+class ClaimPqKeys(Frame):
+    TYPE: ClassVar[str] = "claim_pq_keys"
+    devices: tuple[DeviceAddress, ...]
+
+
+@dataclass(frozen=True)
+class ClaimedPqKeys(Frame):
+    """One PQ prekey per device that had one (a one-time key once, else the last-resort)."""
+
+    TYPE: ClassVar[str] = "claimed_pq_keys"
+    keys: tuple[ClaimedPqKey, ...]
 
 
 # --- queues ----------------------------------------------------------------------
@@ -341,6 +391,7 @@ FRAME_TYPES: dict[str, type[Frame]] = {
         FindIdentity, IdentityChain, PublishKeys, KeyCount, ClaimKeys, ClaimedKeys, Send, Sent,
         Fetch, Deliver, Ack, Ok, BlobBegin, BlobStarted, BlobChunk, BlobFinish,
         BlobStored, BlobGet, BlobData, Ping, Pong, Error,
+        PublishPqKeys, PqKeyCount, ClaimPqKeys, ClaimedPqKeys,
     )
 }  # fmt: skip
 

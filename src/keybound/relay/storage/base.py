@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from keybound.errors import KeyboundError
-from keybound.wire.frames import DeviceAddress, Incoming, SignedKey
+from keybound.wire.frames import DeviceAddress, Incoming, SignedKey, SignedPqKey
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,12 @@ class KeyCounts:
 class ClaimResult:
     key: SignedKey
     fallback: bool
+
+
+@dataclass(frozen=True)
+class PqClaimResult:
+    key: SignedPqKey
+    last_resort: bool
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,21 @@ class RelayStorage(ABC):
 
     @abstractmethod
     async def key_counts(self, device: DeviceAddress) -> KeyCounts: ...
+
+    @abstractmethod
+    async def publish_pq_keys(
+        self,
+        device: DeviceAddress,
+        one_time: Sequence[SignedPqKey],
+        last_resort: SignedPqKey | None,
+    ) -> KeyCounts:
+        """As :meth:`publish_keys` for ML-KEM prekeys (``has_fallback_key``: a last-resort
+        key is held); a claimed key published again stays claimed."""
+
+    @abstractmethod
+    async def claim_pq_key(self, target: DeviceAddress) -> PqClaimResult | None:
+        """As :meth:`claim_key`: one PQ one-time key, handed out once across all nodes,
+        else the last-resort key (which stays), else None."""
 
     # --- queues ---
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ID_BYTES = 16  # upload and blob ids: random, 128 bits, never derived from content
 EXPIRE_BATCH = 1000  # rows per expiry transaction, so expiry never stalls the writer
+PQ_TOMBSTONE = b"pq:"  # claimed PQ prekeys share claimed_keys (and its expiry), prefixed
 
 
 def device_key(address: DeviceAddress) -> bytes:

@@ -46,6 +46,7 @@ from keybound.relay.storage.base import (
     KeyCounts,
     Limits,
     NotFound,
+    PqClaimResult,
     QueuedMessage,
     QuotaExceeded,
     RelayStorage,
@@ -57,6 +58,7 @@ from keybound.relay.storage.base import (
 )
 from keybound.relay.storage.common import (
     EXPIRE_BATCH,
+    PQ_TOMBSTONE,
     call_wakeup,
     chain_tokens,
     check_blob_size,
@@ -70,7 +72,7 @@ from keybound.relay.storage.common import (
     queue_demand,
 )
 from keybound.relay.storage.postgres_listener import Listener
-from keybound.wire.frames import MAX_BLOB_CHUNK, DeviceAddress, Incoming, SignedKey
+from keybound.wire.frames import MAX_BLOB_CHUNK, DeviceAddress, Incoming, SignedKey, SignedPqKey
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +338,74 @@ class PostgresStorage(RelayStorage):
                 return await _key_counts(cur, key)
 
         return await self._tx(run)
+
+    async def publish_pq_keys(
+        self,
+        device: DeviceAddress,
+        one_time: Sequence[SignedPqKey],
+        last_resort: SignedPqKey | None,
+    ) -> KeyCounts:
+        key = device_key(device)
+
+        async def run(conn: Conn) -> KeyCounts:
+            async with conn.cursor() as cur:
+                if one_time:
+                    await cur.executemany(
+                        "INSERT INTO pq_one_time_keys (device, key_id, key, signature)"
+                        " SELECT %(d)s, %(i)s, %(k)s, %(s)s WHERE NOT EXISTS"
+                        " (SELECT 1 FROM claimed_keys WHERE device = %(d)s AND key_id = %(t)s)"
+                        " ON CONFLICT (device, key_id) DO NOTHING",
+                        [
+                            {
+                                "d": key,
+                                "i": k.key_id,
+                                "k": k.key,
+                                "s": k.signature,
+                                "t": PQ_TOMBSTONE + k.key_id,
+                            }
+                            for k in one_time
+                        ],
+                    )
+                    # as in publish_keys: a claim that committed meanwhile keeps its key dead
+                    await cur.execute(
+                        "DELETE FROM pq_one_time_keys o USING claimed_keys c"
+                        " WHERE o.device = %s AND c.device = o.device"
+                        " AND c.key_id = %s || o.key_id",
+                        (key, PQ_TOMBSTONE),
+                    )
+                if last_resort is not None:
+                    await cur.execute(
+                        "INSERT INTO pq_last_resort_keys (device, key_id, key, signature)"
+                        " VALUES (%s, %s, %s, %s) ON CONFLICT (device) DO UPDATE SET"
+                        " key_id = excluded.key_id, key = excluded.key,"
+                        " signature = excluded.signature",
+                        (key, last_resort.key_id, last_resort.key, last_resort.signature),
+                    )
+                return await _pq_key_counts(cur, key)
+
+        return await self._tx(run)
+
+    async def claim_pq_key(self, target: DeviceAddress) -> PqClaimResult | None:
+        row = await self._one(
+            "WITH c AS ("
+            "  DELETE FROM pq_one_time_keys WHERE device = %(d)s AND key_id = ("
+            "    SELECT key_id FROM pq_one_time_keys WHERE device = %(d)s"
+            "    ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
+            "  RETURNING key_id, key, signature"
+            "), t AS ("
+            "  INSERT INTO claimed_keys (device, key_id, claimed_ms)"
+            "  SELECT %(d)s, %(p)s || key_id, %(now)s FROM c ON CONFLICT DO NOTHING"
+            ")"
+            " SELECT key_id, key, signature, false FROM c"
+            " UNION ALL"
+            " SELECT key_id, key, signature, true FROM pq_last_resort_keys"
+            "  WHERE device = %(d)s AND NOT EXISTS (SELECT 1 FROM c)",
+            {"d": device_key(target), "p": PQ_TOMBSTONE, "now": int(time.time() * 1000)},
+        )
+        if row is None:
+            return None
+        key = SignedPqKey(key_id=bytes(row[0]), key=bytes(row[1]), signature=bytes(row[2]))
+        return PqClaimResult(key, last_resort=bool(row[3]))
 
     # --- queues ---
 
@@ -661,6 +731,17 @@ async def _key_counts(cur: psycopg.AsyncCursor[Any], key: bytes) -> KeyCounts:
     await cur.execute(
         "SELECT (SELECT count(*) FROM one_time_keys WHERE device = %(d)s),"
         " EXISTS (SELECT 1 FROM fallback_keys WHERE device = %(d)s)",
+        {"d": key},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return counts(int(row[0]), bool(row[1]))
+
+
+async def _pq_key_counts(cur: psycopg.AsyncCursor[Any], key: bytes) -> KeyCounts:
+    await cur.execute(
+        "SELECT (SELECT count(*) FROM pq_one_time_keys WHERE device = %(d)s),"
+        " EXISTS (SELECT 1 FROM pq_last_resort_keys WHERE device = %(d)s)",
         {"d": key},
     )
     row = await cur.fetchone()

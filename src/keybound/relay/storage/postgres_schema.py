@@ -165,6 +165,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         SELECT recipient, sender, count(*), sum(length(payload)) FROM queue
         GROUP BY recipient, sender;
     """,
+    # 4: ML-KEM-768 prekeys (docs/post-quantum.md); claimed ones leave a tombstone in
+    # claimed_keys under the key id prefixed "pq:"
+    """
+    CREATE TABLE pq_one_time_keys (
+        device bytea NOT NULL,
+        key_id bytea NOT NULL,
+        key bytea NOT NULL,
+        signature bytea NOT NULL,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (device, key_id)
+    );
+    CREATE INDEX pq_one_time_keys_order ON pq_one_time_keys (device, seq);
+    CREATE TABLE pq_last_resort_keys (
+        device bytea PRIMARY KEY,
+        key_id bytea NOT NULL,
+        key bytea NOT NULL,
+        signature bytea NOT NULL
+    );
+    """,
 )
 
 # pg_advisory_xact_lock(int, int): this constant plus a hash of the schema name

@@ -41,6 +41,7 @@ from keybound.relay.storage.base import (
     KeyCounts,
     Limits,
     NotFound,
+    PqClaimResult,
     QueuedMessage,
     QuotaExceeded,
     RelayStorage,
@@ -52,6 +53,7 @@ from keybound.relay.storage.base import (
 )
 from keybound.relay.storage.common import (
     EXPIRE_BATCH,
+    PQ_TOMBSTONE,
     call_wakeup,
     chain_tokens,
     check_blob_size,
@@ -65,7 +67,7 @@ from keybound.relay.storage.common import (
 )
 from keybound.relay.storage.sqlite_checkpoint import Checkpointer
 from keybound.relay.storage.sqlite_writer import GroupCommitWriter
-from keybound.wire.frames import MAX_BLOB_CHUNK, DeviceAddress, Incoming, SignedKey
+from keybound.wire.frames import MAX_BLOB_CHUNK, DeviceAddress, Incoming, SignedKey, SignedPqKey
 
 T = TypeVar("T")
 
@@ -288,6 +290,59 @@ class SqliteStorage(RelayStorage):
     async def key_counts(self, device: DeviceAddress) -> KeyCounts:
         key = device_key(device)
         return self._read_now(lambda conn: _key_counts(conn, key))
+
+    async def publish_pq_keys(
+        self,
+        device: DeviceAddress,
+        one_time: Sequence[SignedPqKey],
+        last_resort: SignedPqKey | None,
+    ) -> KeyCounts:
+        key = device_key(device)
+
+        def write(conn: sqlite3.Connection) -> KeyCounts:
+            for k in one_time:
+                conn.execute(
+                    "INSERT INTO pq_one_time_keys (device, key_id, key, signature)"
+                    " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM claimed_keys"
+                    "  WHERE device = ?1 AND key_id = ?5)"
+                    " ON CONFLICT (device, key_id) DO NOTHING",
+                    (key, k.key_id, k.key, k.signature, PQ_TOMBSTONE + k.key_id),
+                )
+            if last_resort is not None:
+                conn.execute(
+                    "INSERT INTO pq_last_resort_keys (device, key_id, key, signature)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET"
+                    " key_id = excluded.key_id, key = excluded.key,"
+                    " signature = excluded.signature",
+                    (key, last_resort.key_id, last_resort.key, last_resort.signature),
+                )
+            return _pq_key_counts(conn, key)
+
+        return await self._w().submit(write)
+
+    async def claim_pq_key(self, target: DeviceAddress) -> PqClaimResult | None:
+        key = device_key(target)
+        now_ms = int(time.time() * 1000)
+
+        def write(conn: sqlite3.Connection) -> PqClaimResult | None:
+            row = conn.execute(
+                "DELETE FROM pq_one_time_keys WHERE seq = (SELECT seq FROM pq_one_time_keys"
+                " WHERE device = ? ORDER BY seq LIMIT 1) RETURNING key_id, key, signature",
+                (key,),
+            ).fetchone()
+            if row is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO claimed_keys (device, key_id, claimed_ms)"
+                    " VALUES (?, ?, ?)",
+                    (key, PQ_TOMBSTONE + bytes(row[0]), now_ms),
+                )
+                return PqClaimResult(_signed_pq(row), last_resort=False)
+            row = conn.execute(
+                "SELECT key_id, key, signature FROM pq_last_resort_keys WHERE device = ?", (key,)
+            ).fetchone()
+            return None if row is None else PqClaimResult(_signed_pq(row), last_resort=True)
+
+        return await self._w().submit(write)
 
     # --- queues ---
 
@@ -652,6 +707,17 @@ def _chain(conn: sqlite3.Connection, identity_id: bytes) -> StoredChain | None:
     if not rows:
         return None
     return StoredChain(identity_id, tuple(bytes(row[0]) for row in rows))
+
+
+def _pq_key_counts(conn: sqlite3.Connection, key: bytes) -> KeyCounts:
+    sql = "SELECT count(*) FROM pq_one_time_keys WHERE device = ?"
+    (left,) = conn.execute(sql, (key,)).fetchone()
+    last = conn.execute("SELECT 1 FROM pq_last_resort_keys WHERE device = ?", (key,)).fetchone()
+    return counts(left, last is not None)
+
+
+def _signed_pq(row: Sequence[bytes]) -> SignedPqKey:
+    return SignedPqKey(key_id=bytes(row[0]), key=bytes(row[1]), signature=bytes(row[2]))
 
 
 def _key_counts(conn: sqlite3.Connection, key: bytes) -> KeyCounts:

@@ -155,6 +155,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         SELECT recipient, sender, count(*), sum(length(payload)) FROM queue
         GROUP BY recipient, sender;
     """,
+    # 4: ML-KEM-768 prekeys (docs/post-quantum.md); claimed ones leave a tombstone in
+    # claimed_keys under the key id prefixed "pq:"
+    """
+    CREATE TABLE pq_one_time_keys (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        device BLOB NOT NULL,
+        key_id BLOB NOT NULL,
+        key BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        UNIQUE (device, key_id)
+    );
+    CREATE INDEX pq_one_time_keys_order ON pq_one_time_keys (device, seq);
+    CREATE TABLE pq_last_resort_keys (
+        device BLOB PRIMARY KEY,
+        key_id BLOB NOT NULL,
+        key BLOB NOT NULL,
+        signature BLOB NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 
