@@ -30,7 +30,10 @@ Design, the same for the relay and for Mosquitto:
 Mosquitto (Debian package) runs with `persistence true` and `autosave_interval
 1`: unlike the relay it does not fsync each message before its PUBACK (its
 persistence is a periodic snapshot), so the comparison is generous to it.
-Payloads: 256 B and 4 KiB.  Writes bench/results/relay.json.
+Payloads: 256 B and 4 KiB.  Writes bench/results/relay.json.  The relays run
+on uvloop when it is installed (`pip install -e '.[relay]'`); then a second
+SQLite relay on asyncio's own loop shows what uvloop changes.  Needs the
+`mosquitto` package (apt) unless `--no-mosquitto`.
 """
 
 # Imports come after the sys.path fix below.
@@ -48,6 +51,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import platform
 import resource
@@ -411,8 +415,9 @@ class Server:
                 self.proc.wait()
 
 
-def relay_server(data: Path, port: int, database: str | None = None) -> Server:
+def relay_server(data: Path, port: int, database: str | None = None, loop: str = "auto") -> Server:
     cmd = [sys.executable, "-m", "keybound.relay.main", "--data", str(data)]
+    cmd += ["--event-loop", loop]
     cmd += ["--listen", f"127.0.0.1:{port}", "--insecure-loopback", "--name", "bench"]
     cmd += ["--device-rate", "1000000", "--ip-rate", "10000000", "--connect-rate", "100000"]
     cmd += ["--max-connections-per-ip", "100000", "--max-queue-messages", "10000000"]
@@ -591,6 +596,13 @@ def main() -> int:
             port = free_port()
             stack.callback(relay_server(tmp / "sqlite", port).start().stop)
             targets["sqlite"] = ("relay", [f"ws://127.0.0.1:{port}"])
+            if importlib.util.find_spec("uvloop") is not None:
+                # the relay runs on uvloop when installed: asyncio's own loop as its baseline
+                port = free_port()
+                stack.callback(
+                    relay_server(tmp / "sqlite-asyncio", port, loop="asyncio").start().stop
+                )
+                targets["sqlite_asyncio_loop"] = ("relay", [f"ws://127.0.0.1:{port}"])
             for nodes in [] if args.no_postgres else args.nodes:
                 # one database per group: every node LISTENs to every NOTIFY on its database
                 dsn = stack.enter_context(pg_database(f"_{nodes}n"))
@@ -624,7 +636,8 @@ def _table(results: dict[str, Any]) -> None:
     head += f" {'half/s':>8} {'p50':>7} {'p99':>7}"
     print(head)
     print("-" * len(head))
-    names = ["sqlite", *(n for n in results if n.startswith("postgres_")), "mosquitto"]
+    names = ["sqlite", "sqlite_asyncio_loop"]
+    names += [*(n for n in results if n.startswith("postgres_")), "mosquitto"]
     for name in names:
         for r in results.get(name, []):
             print(
