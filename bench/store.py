@@ -298,6 +298,8 @@ def row(
     """One metric across engines; ``ok`` judges our configuration (memory security off)."""
 
     def ratio(engine: str) -> float:
+        if engine not in results:
+            return float("nan")
         enc, plain = results[engine][name], results["sqlite"][name]
         if min(enc, plain) <= 0:
             return 1.0
@@ -311,7 +313,7 @@ def row(
     return {
         "metric": name,
         "unit": unit,
-        **{engine: results[engine][name] for engine in ENGINES},
+        **{engine: results.get(engine, {}).get(name, float("nan")) for engine in ENGINES},
         "ratio": ratio("sqlcipher"),
         "ratio_memsec": ratio("sqlcipher-memsec"),
         "target": target,
@@ -328,6 +330,11 @@ def main() -> int:
     )
     parser.add_argument(
         "--rounds", type=int, default=3, help="measurement rounds, engines interleaved"
+    )
+    parser.add_argument(
+        "--no-memsec",
+        action="store_true",
+        help="skip the memory-security column (it inserts ~10x slower: long at 1M messages)",
     )
     parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
@@ -354,20 +361,21 @@ def main() -> int:
         return result
 
     built: dict[str, dict[str, float]] = {}
-    rounds: dict[str, list[dict[str, float]]] = {engine: [] for engine in ENGINES}
+    engines = [e for e in ENGINES if not (args.no_memsec and e == "sqlcipher-memsec")]
+    rounds: dict[str, list[dict[str, float]]] = {engine: [] for engine in engines}
     with tempfile.TemporaryDirectory(prefix="keybound-bench-") as tmp:
-        for engine in ENGINES:
+        for engine in engines:
             print(f"building {args.messages:,} messages with {engine} ...", file=sys.stderr)
             built[engine] = child(engine, tmp)
         # The machine is shared: interleave the engines' rounds (forwards, then backwards)
         # so that a busy spell hits all of them, and keep each metric's median.
         for r in range(args.rounds):
             print(f"measuring, round {r + 1} of {args.rounds} ...", file=sys.stderr)
-            for engine in ENGINES if r % 2 == 0 else ENGINES[::-1]:
+            for engine in engines if r % 2 == 0 else engines[::-1]:
                 rounds[engine].append(child(engine, tmp, "--measure", str(r)))
     results: dict[str, dict[str, float]] = {}
     spread: dict[str, dict[str, float]] = {}
-    for engine in ENGINES:
+    for engine in engines:
         results[engine] = {
             key: statistics.median(rd[key] for rd in rounds[engine]) for key in rounds[engine][0]
         }
