@@ -23,6 +23,8 @@ process (the token is not on the message path; bench/token.py measures it).
   committed, and how long the recipient's event loop was blocked meanwhile: a
   timer task sleeps 2 ms at a time and records how late it wakes (p50, p99,
   max).  A GUI on that loop (qasync) stutters when that exceeds a frame (16 ms).
+  Baseline: the same probe on the same loop for 3 s just before, with the
+  engine locked (what the shared machine alone adds).
 - `KEYBOUND_BENCH_MEMORY_SECURITY=1` turns SQLCipher's memory wiping on in both
   engines (`Options(memory_security=True)`), to see its price.
 - The relay's per-device and per-IP rate limits (anti-abuse; 200 sends/s per
@@ -72,6 +74,7 @@ PIN, ADMIN = "424242", "87654321"
 ENROLL = EnrollOptions(user_pin=PIN, admin_pin=ADMIN, current_admin_pin="12345678")
 TARGETS = {"p50_ms": 5.0, "p99_ms": 20.0, "msgs_per_s": 3000.0, "catchup_lag_p99_ms": 16.0}
 PROBE_S = 0.002  # the loop-lag probe's sleep
+IDLE_PROBE_S = 3.0  # the probe on an idle loop first: what the machine alone costs
 
 
 class CardTokens:
@@ -166,6 +169,11 @@ async def recipient(relay_url: str, tmp: Path) -> None:
             print(json.dumps({"offline": True}), flush=True)
         if command.get("online"):
             expected_catchup = int(command["online"])
+            # the baseline: the same probe on the same loop with nothing to do (locked)
+            idle_lags: list[float] = []
+            idle = loop.create_task(_probe_loop(idle_lags))
+            await asyncio.sleep(IDLE_PROBE_S)
+            idle.cancel()
             lags: list[float] = []
             probe = loop.create_task(_probe_loop(lags))
             start = time.monotonic()
@@ -178,7 +186,7 @@ async def recipient(relay_url: str, tmp: Path) -> None:
                 "messages": expected_catchup, "received": len(catchup),
                 "unlock_s": unlocked - start,
                 "seconds": (catchup[-1] - start) if catchup else float("nan"),
-                "lags_ms": lags,
+                "lags_ms": lags, "idle_lags_ms": idle_lags,
             }  # fmt: skip
         if command.get("report"):
             await asyncio.sleep(0.5)
@@ -293,6 +301,7 @@ async def sender(args: argparse.Namespace, relay_url: str, tmp: Path) -> dict[st
     lat = report["latencies_ms"]
     catchup = report["catchup"]
     lags = catchup.pop("lags_ms")
+    idle_lags = catchup.pop("idle_lags_ms")
     times = report["bulk_times"]
     received = len(times)
     window = (times[-1] - times[0]) if received > 1 else float("nan")
@@ -321,6 +330,8 @@ async def sender(args: argparse.Namespace, relay_url: str, tmp: Path) -> dict[st
             "loop_lag_p99_ms": pct(lags, 0.99),
             "loop_lag_max_ms": max(lags) if lags else float("nan"),
             "loop_probes": len(lags),
+            "idle_loop_lag_p50_ms": pct(idle_lags, 0.50),
+            "idle_loop_lag_p99_ms": pct(idle_lags, 0.99),
         },
         "relay_ping": {
             "round_trips": len(pings),
@@ -415,6 +426,7 @@ def _table(r: dict[str, Any]) -> None:
          f"< {TARGETS['catchup_lag_p99_ms']:.0f} ms",
          verdict(cu["loop_lag_p99_ms"] < TARGETS["catchup_lag_p99_ms"])),
         ("  event loop blocked max", f"{cu['loop_lag_max_ms']:.1f} ms", "", ""),
+        ("  idle loop, same probe p99 (baseline)", f"{cu['idle_loop_lag_p99_ms']:.1f} ms", "", ""),
         ("sender queueing (send_text)", f"{thr['sender_queue_msgs_per_s']:.0f} msg/s", "", ""),
         ("relay bare frame round trip p50", f"{ping['p50_ms']:.3f} ms", "", ""),
         ("relay bare frame round trip p99", f"{ping['p99_ms']:.3f} ms", "", ""),
