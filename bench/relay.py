@@ -1,4 +1,4 @@
-"""Relay benchmark: the SQLite relay, two relay nodes on PostgreSQL, and Mosquitto.
+"""Relay benchmark: the SQLite relay, 1, 2 and 4 relay nodes on PostgreSQL, and Mosquitto.
 
 Run: `.venv/bin/python bench/relay.py [--seconds S] [--json PATH] [--no-postgres]
 [--no-mosquitto] [--quick]` (default 5 s per measurement; about five minutes).
@@ -9,9 +9,11 @@ numbers are what one box does with client and server sharing it.
 
 Design, the same for the relay and for Mosquitto:
 - D connected devices (10 and 200); device i sends to device (i+1) mod D, so
-  every device both sends and receives.  With two relay nodes, devices
-  alternate between the nodes, so every message crosses from one node to
-  the other through PostgreSQL.
+  every device both sends and receives.  With several relay nodes, devices
+  take the nodes in turn, so every message crosses from one node to another
+  through PostgreSQL.  Each group of nodes (1, 2, 4: `--nodes`) has a
+  database of its own; all run on this machine's two cores, which bounds
+  how far more nodes can help here.
 - Delivery guarantee: the sender counts a message as sent when the server
   acknowledged storing it (relay `sent` after the durable write; MQTT PUBACK
   at QoS 1 with persistence on and persistent sessions); the recipient
@@ -33,7 +35,10 @@ Design, the same for the relay and for Mosquitto:
 Mosquitto (Debian package) runs with `persistence true` and `autosave_interval
 1`: unlike the relay it does not fsync each message before its PUBACK (its
 persistence is a periodic snapshot), so the comparison is generous to it.
-Payloads: 256 B and 4 KiB.  Writes bench/results/relay.json.
+Payloads: 256 B and 4 KiB.  Writes bench/results/relay.json.  The relays run
+on uvloop when it is installed (`pip install -e '.[relay]'`); then a second
+SQLite relay on asyncio's own loop shows what uvloop changes.  Needs the
+`mosquitto` package (apt) unless `--no-mosquitto`.
 """
 
 # Imports come after the sys.path fix below.
@@ -51,6 +56,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import platform
 import resource
@@ -424,11 +430,13 @@ def relay_server(
     data: Path,
     port: int,
     database: str | None = None,
+    loop: str = "auto",
     *,
     tls: bool = False,
     limits: list[str] | None = None,
 ) -> Server:
     cmd = [sys.executable, "-m", "keybound.relay.main", "--data", str(data)]
+    cmd += ["--event-loop", loop]
     cmd += ["--listen", f"127.0.0.1:{port}", "--dev-tls" if tls else "--insecure-loopback"]
     cmd += ["--name", "bench", "--log-level", "warning"]
     if limits is None:
@@ -476,7 +484,7 @@ class _PortServer(Server):
 
 
 @contextmanager
-def pg_database() -> Iterator[str | None]:
+def pg_database(tag: str = "") -> Iterator[str | None]:
     try:
         import psycopg
         from psycopg import sql
@@ -487,7 +495,7 @@ def pg_database() -> Iterator[str | None]:
         print(f"PostgreSQL unavailable ({type(exc).__name__}): skipping it", file=sys.stderr)
         yield None
         return
-    name = f"keybound_bench_{os.getpid()}"
+    name = f"keybound_bench_{os.getpid()}{tag}"
     with admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
@@ -662,6 +670,12 @@ def main() -> int:
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--no-mosquitto", action="store_true")
     p.add_argument("--quick", action="store_true", help="10 devices, 256 B, 2 s only")
+    p.add_argument(
+        "--nodes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 2, 4],
+        help="PostgreSQL relay groups to run, by node count (default 1,2,4)",
+    )
     p.add_argument("--idle-connections", type=int, default=2000)
     p.add_argument(
         "--flood-only",
@@ -718,16 +732,22 @@ def main() -> int:
             port = free_port()
             stack.callback(relay_server(tmp / "sqlite", port).start().stop)
             targets["sqlite"] = ("relay", [f"ws://127.0.0.1:{port}"])
-            if not args.no_postgres:
-                dsn = stack.enter_context(pg_database())
-                if dsn is not None:
-                    ports = [free_port(), free_port()]
-                    for i, pt in enumerate(ports):
-                        stack.callback(relay_server(tmp / f"pg{i}", pt, dsn).start().stop)
-                    targets["postgres_2_nodes"] = (
-                        "relay",
-                        [f"ws://127.0.0.1:{pt}" for pt in ports],
-                    )
+            if importlib.util.find_spec("uvloop") is not None:
+                # the relay runs on uvloop when installed: asyncio's own loop as its baseline
+                port = free_port()
+                stack.callback(
+                    relay_server(tmp / "sqlite-asyncio", port, loop="asyncio").start().stop
+                )
+                targets["sqlite_asyncio_loop"] = ("relay", [f"ws://127.0.0.1:{port}"])
+            for nodes in [] if args.no_postgres else args.nodes:
+                # one database per group: every node LISTENs to every NOTIFY on its database
+                dsn = stack.enter_context(pg_database(f"_{nodes}n"))
+                if dsn is None:
+                    break
+                ports = [free_port() for _ in range(nodes)]
+                for i, pt in enumerate(ports):
+                    stack.callback(relay_server(tmp / f"pg{nodes}-{i}", pt, dsn).start().stop)
+                targets[_pg_name(nodes)] = ("relay", [f"ws://127.0.0.1:{pt}" for pt in ports])
             if not args.no_mosquitto:
                 port = free_port()
                 stack.callback(mosquitto_server(tmp / "mosquitto", port).start().stop)
@@ -754,7 +774,9 @@ def _table(results: dict[str, Any]) -> None:
     head += f" {'half/s':>8} {'p50':>7} {'p99':>7}"
     print(head)
     print("-" * len(head))
-    for name in ("sqlite", "postgres_2_nodes", "mosquitto"):
+    names = ["sqlite", "sqlite_asyncio_loop"]
+    names += [*(n for n in results if n.startswith("postgres_")), "mosquitto"]
+    for name in names:
         for r in results.get(name, []):
             print(
                 f"{name:18} {r['devices']:>4} {r['payload']:>5} {r['peak_msgs_per_s']:>8.0f}"
@@ -767,6 +789,15 @@ def _table(results: dict[str, Any]) -> None:
         for s, m in zip(results["sqlite"], results["mosquitto"], strict=True):
             ratio = s["peak_msgs_per_s"] / m["peak_msgs_per_s"] if m["peak_msgs_per_s"] else 0
             print(f"sqlite/mosquitto {s['devices']:>4} dev {s['payload']:>5} B: {ratio:.2f}")
+    pg = [n for n in names if n.startswith("postgres_") and n in results]
+    if "sqlite" in results and pg:
+        print("\nPostgreSQL nodes against one SQLite node (delivered msg/s at peak, ratio):")
+        for i, s in enumerate(results["sqlite"]):
+            base = s["peak_msgs_per_s"] or float("nan")
+            cells = [
+                f"{n.split('_')[1]} nodes {results[n][i]['peak_msgs_per_s'] / base:.2f}" for n in pg
+            ]
+            print(f"  {s['devices']:>4} dev {s['payload']:>5} B: " + ", ".join(cells))
     mem = results["idle_memory"]
     print(
         f"\nidle memory: {mem['kib_per_connection']} KiB per authenticated connection "
@@ -790,6 +821,10 @@ def _flood_table(rows: list[dict[str, Any]]) -> None:
             f" {r['kib_per_held_connection']:>8} {r['after_over_before']:>12}"
         )
     print("RSS in KiB of a --dev-tls relay; the flood's connections never authenticate")
+
+
+def _pg_name(nodes: int) -> str:
+    return f"postgres_{nodes}_node" + ("s" if nodes > 1 else "")
 
 
 if __name__ == "__main__":

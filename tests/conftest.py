@@ -85,6 +85,17 @@ VPCD_LOCK = Path(os.environ.get("KEYBOUND_VPCD_LOCK", "/tmp/keybound-vpcd.lock")
 
 
 @pytest.fixture(autouse=True)
+def _test_process_stays_dumpable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that call ``keybound.cli.main`` in this process do not harden it.
+
+    Hardening cannot be undone (the core limit's hard value stays 0 for every
+    later child), which would take away the control of tests/test_hardening.py;
+    that file checks the real hardening in fresh processes.
+    """
+    monkeypatch.setattr("keybound.cli.harden_process", lambda: None)
+
+
+@pytest.fixture(autouse=True)
 def _vpcd_exclusive(request: pytest.FixtureRequest) -> Iterator[None]:
     """One test at a time on this machine's vpcd readers, across pytest processes.
 

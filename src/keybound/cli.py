@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from . import __version__
 from .commands.terminal import VisibleText
 from .errors import UserFacingError
+from .hardening import harden_process
 from .paths import ENV_HOME, profile_dir
 
 
@@ -62,6 +63,7 @@ def _no_abbreviations(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    harden_process()  # before any key or message is in memory
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)

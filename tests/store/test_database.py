@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import traceback
 from pathlib import Path
 
@@ -64,8 +66,25 @@ def test_new_database_has_the_documented_settings(db: Database) -> None:
         "secure_delete": 1,
         "temp_store": 2,  # MEMORY
     }
-    assert db.query("PRAGMA cipher_memory_security")[0][0] == "1"
+    # Off by default (see store.database); this process never turned it on.
+    assert db.query("PRAGMA cipher_memory_security")[0][0] == "0"
     assert db.integrity_problems() == []
+
+
+def test_memory_security_is_still_an_option(tmp_path: Path) -> None:
+    # Process-wide and irreversible, so in a fresh interpreter.
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from keybound.store.database import Database\n"
+        "db = Database.open(Path(sys.argv[1]), bytes(range(32)), memory_security=True)\n"
+        "print(db.query('PRAGMA cipher_memory_security')[0][0])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / HISTORY_FILE)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert out.split() == ["1"]
 
 
 def test_reopen_with_the_same_key_keeps_the_data(tmp_path: Path) -> None:

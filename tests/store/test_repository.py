@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 
 import pytest
@@ -85,8 +85,18 @@ def test_message_round_trips_every_field(repo: Repository) -> None:
         b"r" * 16, MessageStatus.RECEIVED, None, 99_999, False,
     )  # fmt: skip
     repo.insert_message(m)
-    assert repo.message(m.message_id) == m
+    loaded = repo.message(m.message_id)
+    assert loaded == m
     assert repo.message(bytes(16)) is None
+    # loaded without the dataclass __init__, yet the same kind of value: typed, frozen, hashable
+    assert loaded is not None and type(loaded.status) is MessageStatus
+    assert type(loaded.outgoing) is bool and hash(loaded) == hash(m)
+    with pytest.raises(FrozenInstanceError):
+        loaded.body = "changed"  # type: ignore[misc]
+    (summary,) = [s for s in repo.conversations() if s.conversation.conversation_id == C2]
+    assert summary.last_message == m and summary.unread_count == 1
+    with pytest.raises(FrozenInstanceError):
+        summary.unread_count = 0  # type: ignore[misc]
 
 
 def test_status_edit_and_delete_for_everyone(repo: Repository) -> None:

@@ -538,6 +538,10 @@ class WebSocketLink(RelayLink):
             try:
                 async for data in ws:
                     self._received(sock, data)
+                    # A backlog arrives as frames already buffered, which `async for`
+                    # hands over without suspending: decode one, then let the loop
+                    # (and a GUI on it) run before the next.
+                    await asyncio.sleep(0)
             except ConnectionClosed:
                 pass
             except Exception as exc:  # not expected: report it as a failed connection

@@ -163,19 +163,32 @@ class Core:
     ) -> Effects:
         """Queue ``items`` and store ``message`` (if any) in one transaction."""
         effects = Effects()
+        waiting: set[bytes] = set()
         with self.tx():
             for item in items:
-                self.queue(item, effects)
+                self.queue(item, effects, waiting=waiting)
             if message is not None:  # last: its search terms are the only FTS write
                 self.repo.insert_message(message)
                 for a in attachments:
                     self.repo.add_attachment(a)
-                effects.events += self._settle_messages([message.message_id])
+                if message.message_id not in waiting:  # nothing to send: sent already
+                    effects.events += self._settle_messages([message.message_id])
         return effects
 
-    def queue(self, item: ComposeItem, effects: Effects, *, queued: bool = False) -> bool:
+    def queue(
+        self,
+        item: ComposeItem,
+        effects: Effects,
+        *,
+        queued: bool = False,
+        waiting: set[bytes] | None = None,
+    ) -> bool:
         """Encrypt ``item`` now if every recipient device has a session; else keep it in
         the compose queue.  Joins the caller's transaction.  True when encrypted.
+
+        ``waiting`` collects the message IDs this left something to send for (envelopes
+        or a compose entry), so that the caller need not ask the outbox (unindexed by
+        message ID: a scan per message while a burst waits there).
 
         While anything waits in the compose queue, new items queue behind it, so
         envelopes reach the outbox (and each device) in the order they were sent.
@@ -191,9 +204,13 @@ class Core:
             if not queued:
                 self.queues.add_compose(item)
                 effects.composing = True
+                if waiting is not None:
+                    waiting.add(item.message_id)
             return False
         items = [(DeviceAddress(d.identity_id, d.device_id), d.data) for d in out.deliveries]
         self.queues.add_envelopes(item.message_id, items, self.now())
+        if items and waiting is not None:
+            waiting.add(item.message_id)
         self.write_state(out.changes)
         if queued:
             self.queues.remove_compose(item.message_id)

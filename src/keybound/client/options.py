@@ -51,7 +51,7 @@ class Options:
     link_factory: LinkFactory = websocket_link
     recovery_cost: RecoveryCost = INTERACTIVE_COST  # Argon2id of the recovery-code slot
     backoff: Backoff = field(default_factory=Backoff)  # outbox retries after refusals
-    memory_security: bool = True  # SQLCipher wipes freed memory (see store.database)
+    memory_security: bool = False  # True: SQLCipher wipes freed memory (see store.database)
     token_worker: TokenWorker | None = None  # share one; else the Messenger makes its own
     expiry_interval_s: float = 1.0  # how often disappearing messages are purged
     publish_retry_s: float = 2.0  # retry delay for publishing our identity chain

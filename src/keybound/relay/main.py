@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from keybound.relay import event_loop
 from keybound.relay.config import RateSpec, RelayConfig
 from keybound.relay.core import RelayCore
 from keybound.relay.logs import LOGGER_NAME, log_event, setup_logging
@@ -151,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="new connections and unauthenticated publishes and finds per second per IP",
     )
     p.add_argument("--expiry-interval", type=float, default=d.expiry_interval_s, metavar="S")
+    p.add_argument(
+        "--event-loop",
+        choices=event_loop.CHOICES,
+        default="auto",
+        help="auto (default): uvloop when installed (the relay extra), else asyncio",
+    )
     p.add_argument("--log-format", choices=("kv", "json"), default="kv")
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     return p
@@ -286,8 +293,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _raise_open_files_limit()
     limit_tls_read_buffer()
     try:
-        return asyncio.run(serve(args))
-    except UsageError as exc:
+        loop_name, factory = event_loop.loop_factory(args.event_loop)
+        log_event(logging.getLogger(LOGGER_NAME), "event_loop", loop=loop_name)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(serve(args))
+    except (UsageError, event_loop.LoopUnavailable) as exc:
         print(f"keybound-relay: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # address in use, permission denied, unreadable files

@@ -5,13 +5,17 @@ Settings, and why (the benchmark `bench/store.py` measures their cost):
 - **Raw key** (``PRAGMA key = "x'<64 hex>'"``): the key is HKDF output with
   full entropy, so SQLCipher's PBKDF2 pass would add only delay.  The hex text
   exists for one statement and never reaches an exception message.
-- **cipher_memory_security = ON**: SQLCipher wipes every block of SQLite memory
-  it frees (decrypted pages, statement values, FTS buffers) and mlocks it
-  against swapping.  (Its own key buffers are wiped and locked either way.)
-  The price is two system calls per SQLite allocation: FTS5 allocates per term,
-  so bulk inserts run ~10x slower than without it (see the benchmark).  It is
-  process-wide and cannot be switched off again; ``memory_security=False``
-  exists so the benchmark can show that price.
+- **cipher_memory_security = OFF** (the default; ``memory_security=True``
+  turns it on): with it, SQLCipher wipes every block of SQLite memory it frees
+  (decrypted pages, statement values, FTS buffers) and mlocks it against
+  swapping, at two system calls per SQLite allocation: FTS5 allocates per
+  term, so inserts and searches ran 10-12x slower than plain SQLite (see the
+  benchmark).  The plaintext of every message also lives in Python strings and
+  Qt widgets that no one can wipe, so it bought little; SQLCipher itself turned
+  it off by default in 4.5.  Instead the app process is kept out of core dumps
+  (``keybound.hardening``) and the threat model asks for encrypted swap.
+  SQLCipher's own key buffers are wiped and locked either way.  The setting is
+  process-wide and cannot be switched off again once on.
 - **WAL**: readers see a snapshot and never block the single writer.
 - **synchronous = FULL**: the WAL is fsynced at every commit.  NORMAL would
   already keep every commit across a *process* kill (the WAL sits in the OS page
@@ -111,7 +115,7 @@ class Database:
 
     @classmethod
     def open(
-        cls, path: Path, key: bytes, *, create: bool = True, memory_security: bool = True
+        cls, path: Path, key: bytes, *, create: bool = True, memory_security: bool = False
     ) -> Database:
         """Open (or create) the history at ``path`` and bring its schema up to date.
 
