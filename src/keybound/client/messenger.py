@@ -33,6 +33,7 @@ from keybound.client.link import LinkState, LinkStatus
 from keybound.client.onboarding import Opened
 from keybound.client.options import LinkFactory, LinkRequest, Options, websocket_link
 from keybound.client.outbox import advance
+from keybound.client.presence import PresenceWatch
 from keybound.client.profile import Profile
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
@@ -104,6 +105,7 @@ class Messenger:
         self._closed = False
         self.identity_id = b""  # ours, once unlocked the first time
         self.device_id = b""  # this installation's
+        self._presence = PresenceWatch(profile, options.tokens, worker, self._presence_changed)
 
     # === creating, opening, locking ====================================================
 
@@ -188,6 +190,27 @@ class Messenger:
         return messenger
 
     @classmethod
+    async def hold(
+        cls, profile: Path, prompter: Prompter, *, options: Options | None = None
+    ) -> Messenger:
+        """Take the profile (``ProfileInUse`` if another process has it) and stay locked.
+
+        For the app: the window holds the profile from the start (so a second
+        start finds it through the daemon socket), shows its lock screen, and
+        calls :meth:`unlock` or :meth:`unlock_with_recovery` when the person is
+        ready; :class:`~keybound.client.events.TokenPresenceChanged` says when
+        an enrolled key comes and goes.
+        """
+        opts = options or Options()
+        prof = Profile(profile)
+        if not prof.exists():
+            raise ProfileError(f"There is no Keybound account in {profile}.")
+        lock = ProfileLock.acquire(prof.root)
+        messenger = cls(prof, prompter, opts, lock, opts.token_worker or TokenWorker())
+        messenger._presence.start()
+        return messenger
+
+    @classmethod
     async def _begin(
         cls, prof: Profile, prompter: Prompter, opts: Options, flow: Any
     ) -> tuple[Messenger, str]:
@@ -203,6 +226,7 @@ class Messenger:
         messenger = cls(prof, prompter, opts, lock, worker)
         async with messenger._lifecycle:
             await messenger._start(opened)
+        messenger._presence.start()
         return messenger, opened.recovery_code
 
     @property
@@ -218,6 +242,28 @@ class Messenger:
                 )
                 await self._start(opened)
 
+    async def unlock_with_recovery(self, code: str) -> None:
+        """Unlock with the recovery code instead of a token ("lost your key?").
+
+        ``RecoveryCodeMistyped`` names the group with a typo, ``WrongRecoveryCode``
+        says it is not this vault's; either way nothing is opened.  A session opened
+        this way does not lock when a token is pulled out (none is in use).
+        """
+        async with self._lifecycle:
+            if self._session is None and not self._closed:
+                await self._start(
+                    await onboarding.unlock_with_recovery(self.profile, code, self._options)
+                )
+
+    @property
+    def token_present(self) -> bool | None:
+        """Whether an enrolled token is plugged in (None: not looked yet)."""
+        return self._presence.present
+
+    def note_activity(self) -> None:
+        """The person did something (typed, clicked): the idle lock starts counting anew."""
+        self._last_activity = self._env.now_ms()
+
     async def lock(self, reason: LockReason = LockReason.REQUESTED) -> None:
         """Close the history and drop the keys; the outbox waits on disk."""
         async with self._lifecycle:
@@ -232,6 +278,7 @@ class Messenger:
             return
         await self.lock()
         self._closed = True
+        await self._presence.stop()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -591,7 +638,7 @@ class Messenger:
         defaults: dict[str, bool | int | str] = {
             cfg.LOCK_ON_TOKEN_REMOVAL: True, cfg.READ_RECEIPTS: True,
             cfg.TYPING_INDICATORS: True, cfg.IDLE_LOCK_SECONDS: 0,
-            cfg.PUBLISHED_VERSION: -1,
+            cfg.PUBLISHED_VERSION: -1, cfg.NOTIFY_TEXT: False,
         }  # fmt: skip
         return await s.db.run(s.core.get_setting, key, defaults.get(key, ""))
 
@@ -627,6 +674,9 @@ class Messenger:
         await session.start()
         self._emit(ev.Unlocked())
         await session.after(opened.effects)
+
+    def _presence_changed(self, present: bool) -> None:
+        self._emit(ev.TokenPresenceChanged(present))
 
     def _request_lock(self, reason: LockReason) -> None:
         """Lock soon (from a task of the session, which the lock will cancel)."""

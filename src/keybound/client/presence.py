@@ -1,0 +1,145 @@
+"""Is one of this profile's enrolled security keys plugged in?  Told as it changes.
+
+A lock screen shows whether the key is there and asks for the PIN the moment
+it arrives, so the engine reports :class:`~keybound.client.events.TokenPresenceChanged`
+while locked as well as unlocked.  A token source that can tell when readers
+change (:class:`PresenceSource`) calls back on any insertion or removal; the
+watch then asks, on the token worker thread, whether an *enrolled* token is
+among those present (opening it without a PIN: its public key is enough) and
+reports only real changes.  Sources that cannot tell (some test sources) get
+one look at the start and no events after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from keybound.client import account
+from keybound.client.profile import Profile
+from keybound.client.tokens import PresentTokens, Stop, TokenSource
+from keybound.errors import KeyboundError
+from keybound.token.base import TokenRef
+from keybound.token.monitor import PresenceEvent, TokenMonitor
+from keybound.token.prompter import PinRequest
+from keybound.token.worker import TokenWorker
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class PresenceSource(Protocol):
+    def watch_presence(self, on_change: Callable[[], None]) -> Stop:
+        """Call ``on_change`` (from any thread) whenever a token may have come or gone."""
+        ...
+
+
+class NoPinPrompter:
+    """Refuses every PIN and touch: a presence check must never ask the person."""
+
+    def ask_pin(self, request: PinRequest) -> str | None:
+        return None
+
+    def touch_needed(self, token: TokenRef) -> None:
+        return None
+
+    def touch_done(self, token: TokenRef) -> None:
+        return None
+
+
+def enrolled_token_present(profile: Profile, source: TokenSource) -> bool:
+    """Token worker thread: can ``source`` open one of the profile's enrolled tokens?"""
+    try:
+        known = account.known_keys(profile)
+        if not known:
+            return False
+        token = source.open(NoPinPrompter(), known)
+    except KeyboundError:
+        return False
+    with contextlib.suppress(Exception):
+        token.close()
+    return True
+
+
+def watch_present_tokens(on_change: Callable[[], None]) -> Stop:
+    """Every PC/SC reader and USB FIDO key, through :class:`TokenMonitor`."""
+
+    def listener(_event: PresenceEvent) -> None:
+        on_change()
+
+    monitor = TokenMonitor(listener).start()
+    return monitor.stop
+
+
+class PresenceWatch:
+    """Follows whether an enrolled token is present and reports each change once."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        source: TokenSource,
+        worker: TokenWorker,
+        report: Callable[[bool], None],
+    ) -> None:
+        self._profile = profile
+        self._source = source
+        self._worker = worker
+        self._report = report
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: Stop = lambda: None
+        self._check: asyncio.Task[None] | None = None
+        self._again = False
+        self.present: bool | None = None  # None until the first look
+
+    def start(self) -> None:
+        """Look once now and watch for changes (call on the event loop)."""
+        self._loop = asyncio.get_running_loop()
+        try:
+            if isinstance(self._source, PresenceSource):
+                self._stop = self._source.watch_presence(self._changed)
+            elif isinstance(self._source, PresentTokens):
+                self._stop = watch_present_tokens(self._changed)
+        except KeyboundError as exc:
+            log.warning("cannot watch for security keys: %s", exc)
+        self.recheck()
+
+    async def stop(self) -> None:
+        self._stop()
+        self._stop = lambda: None
+        check, self._check = self._check, None
+        if check is not None:
+            check.cancel()
+            with contextlib.suppress(BaseException):
+                await check
+
+    def _changed(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self.recheck)
+
+    def recheck(self) -> None:
+        """Look again (event loop); looks that overlap collapse into one more."""
+        if self._check is not None and not self._check.done():
+            self._again = True
+            return
+        self._check = asyncio.get_running_loop().create_task(self._look())
+
+    async def _look(self) -> None:
+        while True:
+            self._again = False
+            try:
+                present = await self._worker.run(
+                    enrolled_token_present, self._profile, self._source
+                )
+            except KeyboundError as exc:  # the worker stopped: we are closing
+                log.info("presence check failed: %s", type(exc).__name__)
+                return
+            if present != self.present:
+                self.present = present
+                self._report(present)
+            if not self._again:
+                return
