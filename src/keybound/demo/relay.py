@@ -64,9 +64,7 @@ class EmbeddedRelay:
         threading.Thread(target=read, name="relay-stdout", daemon=True).start()
         if not ready.wait(timeout) or proc.poll() is not None:
             self.kill()
-            raise UserFacingError(
-                f"The demo relay did not start; its log is {self.log_path}."
-            )
+            raise UserFacingError(f"The demo relay did not start; its log is {self.log_path}.")
         return self
 
     def stop(self, timeout: float = 20.0) -> None:

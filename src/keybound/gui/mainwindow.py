@@ -69,7 +69,9 @@ class ProblemScreen(QWidget):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text)
         hint = QLabel(
-            self.tr("Nothing was changed. Free some disk space or restore the files, then try again."),
+            self.tr(
+                "Nothing was changed. Free some disk space or restore the files, then try again."
+            ),
             self,
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -188,9 +190,9 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any key or click counts as activity for the idle lock."""
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress):
-            if self.bridge.attached:
-                self.bridge.messenger.note_activity()
+        is_input = event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress)
+        if is_input and self.bridge.attached:
+            self.bridge.messenger.note_activity()
         return False
 
     # --- the messenger -------------------------------------------------------------------
@@ -300,9 +302,13 @@ class MainWindow(QMainWindow):
         if state is LinkState.ONLINE:
             self._offline_timer.stop()
             self.offline_bar.hide()
-        elif state is LinkState.CONNECTING and self.chat is not None:
-            if not self.offline_bar.isVisible() and not self._offline_timer.isActive():
-                self._offline_timer.start()
+        elif (
+            state is LinkState.CONNECTING
+            and self.chat is not None
+            and not self.offline_bar.isVisible()
+            and not self._offline_timer.isActive()
+        ):
+            self._offline_timer.start()
 
     def _show_offline(self) -> None:
         if self.chat is not None:

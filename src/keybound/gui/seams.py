@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -73,9 +73,7 @@ def make_chat_pane(bridge: Bridge, parent: QWidget) -> QWidget:
     return cast(QWidget, pane_class(bridge, parent))
 
 
-def make_wizard(
-    bridge: Bridge, profile: Path, options: Options | None, parent: QWidget
-) -> QWidget:
+def make_wizard(bridge: Bridge, profile: Path, options: Options | None, parent: QWidget) -> QWidget:
     """The first-run wizard: gui-wizard's FirstRunWizard, or the placeholder."""
     wizard_class = _find(WIZARD_MODULE, "FirstRunWizard")
     if wizard_class is None:
@@ -204,7 +202,7 @@ class PlaceholderChat(QWidget):
 
     def _show_list(self, loaded: tuple[list[ConversationSummary], dict[bytes, str]]) -> None:
         summaries, self._names = loaded
-        self.conversations.blockSignals(True)
+        blocker = QSignalBlocker(self.conversations)
         self.conversations.clear()
         for s in summaries:
             conv = s.conversation
@@ -217,7 +215,7 @@ class PlaceholderChat(QWidget):
             self.conversations.addItem(item)
             if conv.conversation_id == self._current:
                 self.conversations.setCurrentItem(item)
-        self.conversations.blockSignals(False)
+        blocker.unblock()
         if self._current is None and summaries:
             self.open_conversation(summaries[0].conversation.conversation_id)
         self.unread_changed.emit(sum(s.unread_count for s in summaries))
@@ -245,8 +243,10 @@ class PlaceholderChat(QWidget):
         lines = []
         own = self._bridge.messenger.identity_id if self._bridge.attached else b""
         for msg in messages:
-            who = self.tr("me") if msg.sender_identity == own else self._names.get(
-                msg.sender_identity, msg.sender_identity.hex()[:8]
+            who = (
+                self.tr("me")
+                if msg.sender_identity == own
+                else self._names.get(msg.sender_identity, msg.sender_identity.hex()[:8])
             )
             body = self.tr("(deleted)") if msg.deleted else (msg.body or "")
             lines.append(f"{who}: {body}")

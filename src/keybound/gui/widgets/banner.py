@@ -34,7 +34,7 @@ class Banner(QFrame):
         self.close_button: QToolButton | None = None
         if closable:
             button = QToolButton(self)
-            button.setText("×")
+            button.setText("\u00d7")  # a multiplication sign: the usual close mark
             button.setAccessibleName(self.tr("Dismiss"))
             button.setToolTip(self.tr("Dismiss"))
             button.setAutoRaise(True)
