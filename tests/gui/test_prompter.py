@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import shiboken6
-
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
