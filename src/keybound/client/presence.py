@@ -28,6 +28,8 @@ from keybound.token.prompter import PinRequest
 from keybound.token.worker import TokenWorker
 
 log = logging.getLogger(__name__)
+RETRIES = 3
+RETRY_DELAY_S = 0.4
 
 
 @runtime_checkable
@@ -57,7 +59,8 @@ def enrolled_token_present(profile: Profile, source: TokenSource) -> bool:
         if not known:
             return False
         token = source.open(NoPinPrompter(), known)
-    except KeyboundError:
+    except KeyboundError as exc:
+        log.info("no enrolled token present: %s", type(exc).__name__)
         return False
     with contextlib.suppress(Exception):
         token.close()
@@ -132,9 +135,7 @@ class PresenceWatch:
         while True:
             self._again = False
             try:
-                present = await self._worker.run(
-                    enrolled_token_present, self._profile, self._source
-                )
+                present = await self._probe()
             except KeyboundError as exc:  # the worker stopped: we are closing
                 log.info("presence check failed: %s", type(exc).__name__)
                 return
@@ -143,3 +144,13 @@ class PresenceWatch:
                 self._report(present)
             if not self._again:
                 return
+
+    async def _probe(self) -> bool:
+        """Look, and look again a few times if nothing answers: a key just plugged in
+        (or one another program is talking to) may need a moment before it does."""
+        for attempt in range(RETRIES + 1):
+            if await self._worker.run(enrolled_token_present, self._profile, self._source):
+                return True
+            if attempt < RETRIES:
+                await asyncio.sleep(RETRY_DELAY_S)
+        return False

@@ -137,7 +137,9 @@ class LockScreen(QWidget):
     def on_engine_event(self, event: object) -> None:
         if isinstance(event, ev.TokenPresenceChanged):
             self._show_presence(event.present)
-            if event.present and self.isVisible() and self.pages.currentIndex() == 0:
+            # isVisibleTo: also while the window is about to be shown for the first time
+            on_screen = self.isVisibleTo(self.window())
+            if event.present and on_screen and self.pages.currentIndex() == 0:
                 self.message.clear()
                 self.start_unlock()
             elif not event.present:
