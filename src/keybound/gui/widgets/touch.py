@@ -51,7 +51,7 @@ class TouchOverlay(QWidget):
         self.setObjectName("touch_overlay")
         self.setAccessibleName(self.tr("Touch your security key"))
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet("#touch_overlay { background: rgba(0, 0, 0, 150); }")
+        self.setStyleSheet("#touch_overlay { background: rgba(0, 0, 0, 200); }")
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         self.pulse = _Pulse(self)
