@@ -52,28 +52,25 @@ class NoPinPrompter:
         return None
 
 
-def enrolled_token_present(profile: Profile, source: TokenSource) -> bool:
-    """Token worker thread: can ``source`` open one of the profile's enrolled tokens?"""
+def find_enrolled_token(profile: Profile, source: TokenSource) -> str | None:
+    """Token worker thread: the reader of an enrolled token ``source`` can open, if any."""
     try:
         known = account.known_keys(profile)
         if not known:
-            return False
+            return None
         token = source.open(NoPinPrompter(), known)
     except KeyboundError as exc:
         log.info("no enrolled token present: %s", type(exc).__name__)
-        return False
+        return None
+    reader = token.ref.reader
     with contextlib.suppress(Exception):
         token.close()
-    return True
+    return reader
 
 
-def watch_present_tokens(on_change: Callable[[], None]) -> Stop:
+def watch_present_tokens(on_event: Callable[[PresenceEvent], None]) -> Stop:
     """Every PC/SC reader and USB FIDO key, through :class:`TokenMonitor`."""
-
-    def listener(_event: PresenceEvent) -> None:
-        on_change()
-
-    monitor = TokenMonitor(listener).start()
+    monitor = TokenMonitor(on_event).start()
     return monitor.stop
 
 
@@ -95,6 +92,7 @@ class PresenceWatch:
         self._stop: Stop = lambda: None
         self._check: asyncio.Task[None] | None = None
         self._again = False
+        self._reader: str | None = None  # where the enrolled token was found
         self.present: bool | None = None  # None until the first look
 
     def start(self) -> None:
@@ -104,7 +102,7 @@ class PresenceWatch:
             if isinstance(self._source, PresenceSource):
                 self._stop = self._source.watch_presence(self._changed)
             elif isinstance(self._source, PresentTokens):
-                self._stop = watch_present_tokens(self._changed)
+                self._stop = watch_present_tokens(self._reader_changed)
         except KeyboundError as exc:
             log.warning("cannot watch for security keys: %s", exc)
         self.recheck()
@@ -124,6 +122,33 @@ class PresenceWatch:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(self.recheck)
 
+    def _reader_changed(self, event: PresenceEvent) -> None:
+        """Monitor thread: a real reader or USB key changed.
+
+        Opening a card to look at it is not free (a PC/SC disconnect powers the
+        card down, under any other program using it), so a removal is judged by
+        its reader alone, and an insertion is looked at only while no enrolled
+        token is known to be present.
+        """
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._judge, event)
+
+    def _judge(self, event: PresenceEvent) -> None:
+        if not event.present:
+            if self.present and event.reader == self._reader:
+                self._set(False, None)
+        elif not self.present:
+            self.recheck()
+
+    def _set(self, present: bool, reader: str | None) -> None:
+        self._reader = reader
+        if present != self.present:
+            self.present = present
+            self._report(present)
+
     def recheck(self) -> None:
         """Look again (event loop); looks that overlap collapse into one more."""
         if self._check is not None and not self._check.done():
@@ -135,22 +160,21 @@ class PresenceWatch:
         while True:
             self._again = False
             try:
-                present = await self._probe()
+                reader = await self._probe()
             except KeyboundError as exc:  # the worker stopped: we are closing
                 log.info("presence check failed: %s", type(exc).__name__)
                 return
-            if present != self.present:
-                self.present = present
-                self._report(present)
+            self._set(reader is not None, reader)
             if not self._again:
                 return
 
-    async def _probe(self) -> bool:
+    async def _probe(self) -> str | None:
         """Look, and look again a few times if nothing answers: a key just plugged in
         (or one another program is talking to) may need a moment before it does."""
         for attempt in range(RETRIES + 1):
-            if await self._worker.run(enrolled_token_present, self._profile, self._source):
-                return True
+            reader = await self._worker.run(find_enrolled_token, self._profile, self._source)
+            if reader is not None:
+                return reader
             if attempt < RETRIES:
                 await asyncio.sleep(RETRY_DELAY_S)
-        return False
+        return None

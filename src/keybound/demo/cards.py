@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from keybound.client.tokens import PresentTokens, TokenSource
+from keybound.client.tokens import TokenSource
 from keybound.errors import KeyboundError, TokenNotFound
 from keybound.token import pcsc
 from keybound.token.base import PublicKey, Token, TokenRef, Transport
+from keybound.token.monitor import PresenceEvent, TokenMonitor
 from keybound.token.openpgp import OpenPgpToken
 from keybound.token.prompter import Prompter
 from keybound.token.sim import build_card
@@ -109,6 +110,43 @@ def _wait(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     return predicate()
 
 
+class ReaderTokens:
+    """A token source that only ever talks to one PC/SC reader.
+
+    ``PresentTokens`` looks at every reader to find a token, and each look ends
+    with a disconnect that powers the card down, under whoever else is using it
+    (the other demo window, or a test on this machine).  The demo's windows each
+    know their reader, so they touch nothing else.
+    """
+
+    def __init__(self, reader: str) -> None:
+        self.reader = reader
+
+    def open(self, prompter: Prompter, known: Sequence[PublicKey]) -> Token:
+        token = OpenPgpToken(pcsc.PcscTransport(self.reader), prompter, Transport.PCSC)
+        try:
+            if known and token.public_key() not in known:
+                raise TokenNotFound("The card in the demo reader is not enrolled here.")
+        except BaseException:
+            token.close()
+            raise
+        return token
+
+    def watch(self, ref: TokenRef, on_removed: Callable[[], None]) -> Callable[[], None]:
+        def listener(event: PresenceEvent) -> None:
+            if event.reader == self.reader and not event.present:
+                on_removed()
+
+        return TokenMonitor(listener, watch_hid=False).start().stop
+
+    def watch_presence(self, on_change: Callable[[], None]) -> Callable[[], None]:
+        def listener(event: PresenceEvent) -> None:
+            if event.reader == self.reader:
+                on_change()
+
+        return TokenMonitor(listener, watch_hid=False).start().stop
+
+
 class VpcdCard:
     """A virtual card in one vpcd reader of the real pcscd."""
 
@@ -117,7 +155,7 @@ class VpcdCard:
         self.reader = reader
         self.where = f"reader {reader} (pcscd)"
         self.link = VpcdLink(self.card, port=port)
-        self.source: TokenSource = PresentTokens(reader=reader)
+        self.source: TokenSource = ReaderTokens(reader)
         self._inserted = False
         self.link.start(inserted=False)
         self.insert()
