@@ -10,11 +10,15 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import VpcdSetup
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# The run itself takes ~15 s; the rest is for waiting on the machine-wide vpcd lock.
+@pytest.mark.timeout(600)
 def test_demo_plays_its_scripted_round_offscreen_and_exits_cleanly(vpcd: VpcdSetup) -> None:
     env = {
         **os.environ,
