@@ -31,6 +31,7 @@ from keybound.client.values import MessageStatus
 from keybound.demo.relay import EmbeddedRelay
 from keybound.gui.app import Shell
 from keybound.gui.mainwindow import MainWindow
+from keybound.gui.theme import Theme
 from keybound.gui.widgets.pin_dialog import PinDialog
 from keybound.token.worker import TokenWorker
 from tests.client.harness import PIN, Someone, befriend, create
@@ -323,5 +324,64 @@ def test_a_damaged_history_gets_a_clear_screen(world: World, arun: Runner, tmp_p
             assert "bug" not in window.problem_screen.text.text()
         finally:
             await shell.close()
+
+    arun(flow(), 60)
+
+
+def test_idle_time_locks_and_input_counts_as_activity(world: World, arun: Runner) -> None:
+    async def flow() -> None:
+        shell = await open_window(world)
+        window = shell.window
+        try:
+            await unlock(window)
+            assert shell.messenger is not None
+            await shell.messenger.set_setting(cfg.IDLE_LOCK_SECONDS, 2)
+            await shell.messenger.lock()  # settings are read at unlock
+            await unlock(window)
+            for _ in range(6):  # 3 s of typing keeps it open
+                QTest.keyClick(window, Qt.Key.Key_Shift)
+                await asyncio.sleep(0.5)
+            assert window.chat is not None
+            await until(lambda: window.chat is None, 6)  # then idle: locked
+            assert_nothing_of_the_history(window)
+            await unlock(window)
+            await shell.messenger.set_setting(cfg.IDLE_LOCK_SECONDS, 0)
+        finally:
+            await shell.close()
+
+    arun(flow(), 60)
+
+
+def test_zoom_keys_and_the_window_geometry_are_remembered(world: World, arun: Runner) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    theme = Theme(app)
+    base = app.font().pointSizeF()
+
+    async def flow() -> None:
+        shell = await Shell.start(world.alice.profile, world.alice.options, theme)
+        assert shell is not None
+        window = shell.window
+        try:
+            window.activateWindow()
+            QTest.qWaitForWindowActive(window, 1000)
+            QTest.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+            assert app.font().pointSizeF() > base
+            window.setGeometry(40, 50, 700, 500)
+            window.close()  # saves the geometry and zoom
+        finally:
+            await shell.close()
+        again = await Shell.start(world.alice.profile, world.alice.options, theme)
+        assert again is not None
+        try:
+            assert again.window.size().width() == 700 and again.window.size().height() == 500
+            assert theme.zoom > 1.0
+            again.window.activateWindow()
+            QTest.qWaitForWindowActive(again.window, 1000)
+            QTest.keyClick(again.window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+            assert theme.zoom == 1.0 and app.font().pointSizeF() == base
+        finally:
+            again.window.close()
+            await again.close()
 
     arun(flow(), 60)

@@ -9,6 +9,7 @@ so a client sees the same relay go away and come back.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -18,6 +19,16 @@ import threading
 from pathlib import Path
 
 from keybound.errors import UserFacingError
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the demo dies, even by SIGKILL (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -49,8 +60,9 @@ class EmbeddedRelay:
         self.data.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("a") as log:
             proc = subprocess.Popen(
-                self.command(), stdout=subprocess.PIPE, stderr=log, text=True, env=os.environ.copy()
-            )
+                self.command(), stdout=subprocess.PIPE, stderr=log, text=True,
+                env=os.environ.copy(), preexec_fn=_die_with_parent,
+            )  # fmt: skip
         self.proc = proc
         ready = threading.Event()
 

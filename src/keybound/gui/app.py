@@ -17,6 +17,8 @@ import signal
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
+
 from keybound.client import window_requests
 from keybound.client.daemon import DaemonServer, DaemonUnavailable
 from keybound.client.messenger import Messenger, Options
@@ -43,6 +45,9 @@ class Shell:
     def __init__(self, profile: Path, options: Options | None, theme: Theme | None) -> None:
         self.profile = profile
         self.options = options
+        # The app ends when the shell says so (window closed, tray Quit, SIGTERM) and
+        # has closed the engine; Qt must not stop the loop under it on the last close.
+        QApplication.setQuitOnLastWindowClosed(False)
         self.bridge = Bridge()
         self.window = MainWindow(self.bridge, profile, options, theme)
         self.window.messenger_ready.connect(self._serve_later)
