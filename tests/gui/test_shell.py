@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from keybound.client import settings as cfg
+from keybound.client.daemon import DaemonClient
 from keybound.client.values import MessageStatus
 from keybound.demo.relay import EmbeddedRelay
 from keybound.gui.app import Shell
@@ -244,6 +245,12 @@ def test_second_start_raises_the_running_window(world: World, arun: Runner) -> N
             assert second is None
             await until(lambda: raised == [True])
             assert shell.window.isVisible()
+            client = await DaemonClient.connect(world.alice.profile)  # `keybound status`
+            try:
+                status = await client.call("status")
+            finally:
+                await client.close()
+            assert status["locked"] is True and "name" not in status
         finally:
             await shell.close()
 

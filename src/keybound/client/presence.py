@@ -92,6 +92,7 @@ class PresenceWatch:
         self._stop: Stop = lambda: None
         self._check: asyncio.Task[None] | None = None
         self._again = False
+        self._patient = False  # the next look retries a silent reader a few times
         self._reader: str | None = None  # where the enrolled token was found
         self.present: bool | None = None  # None until the first look
 
@@ -105,7 +106,7 @@ class PresenceWatch:
                 self._stop = watch_present_tokens(self._reader_changed)
         except KeyboundError as exc:
             log.warning("cannot watch for security keys: %s", exc)
-        self.recheck()
+        self.recheck(patient=True)
 
     async def stop(self) -> None:
         self._stop()
@@ -120,7 +121,12 @@ class PresenceWatch:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(self.recheck)
+                loop.call_soon_threadsafe(self._source_changed)
+
+    def _source_changed(self) -> None:
+        # Waiting for a key to arrive, be patient with a card that is still waking up;
+        # checking whether it left, take the first answer.
+        self.recheck(patient=not self.present)
 
     def _reader_changed(self, event: PresenceEvent) -> None:
         """Monitor thread: a real reader or USB key changed.
@@ -141,7 +147,7 @@ class PresenceWatch:
             if self.present and event.reader == self._reader:
                 self._set(False, None)
         elif not self.present:
-            self.recheck()
+            self.recheck(patient=True)  # a card just inserted may need a moment
 
     def _set(self, present: bool, reader: str | None) -> None:
         self._reader = reader
@@ -149,11 +155,13 @@ class PresenceWatch:
             self.present = present
             self._report(present)
 
-    def recheck(self) -> None:
+    def recheck(self, patient: bool = False) -> None:
         """Look again (event loop); looks that overlap collapse into one more."""
         if self._check is not None and not self._check.done():
             self._again = True
+            self._patient |= patient
             return
+        self._patient = patient
         self._check = asyncio.get_running_loop().create_task(self._look())
 
     async def _look(self) -> None:
@@ -171,10 +179,12 @@ class PresenceWatch:
     async def _probe(self) -> str | None:
         """Look, and look again a few times if nothing answers: a key just plugged in
         (or one another program is talking to) may need a moment before it does."""
-        for attempt in range(RETRIES + 1):
+        retries = RETRIES if self._patient else 0
+        self._patient = False
+        for attempt in range(retries + 1):
             reader = await self._worker.run(find_enrolled_token, self._profile, self._source)
             if reader is not None:
                 return reader
-            if attempt < RETRIES:
+            if attempt < retries:
                 await asyncio.sleep(RETRY_DELAY_S)
         return None
