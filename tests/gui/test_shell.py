@@ -8,6 +8,8 @@ each test, bob answers from a plain Messenger).
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -251,6 +253,17 @@ def test_second_start_raises_the_running_window(world: World, arun: Runner) -> N
             finally:
                 await client.close()
             assert status["locked"] is True and "name" not in status
+
+            # the real command line: `keybound --profile P` while the window runs
+            cli = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "keybound.cli", "--profile", str(world.alice.profile),
+                env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, err = await asyncio.wait_for(cli.communicate(), 60)
+            assert cli.returncode == 0, err.decode()
+            assert "already running" in out.decode()
+            await until(lambda: raised == [True, True])
         finally:
             await shell.close()
 
