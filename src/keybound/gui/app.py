@@ -82,7 +82,8 @@ class Shell:
 
     async def _serve(self, messenger: Messenger) -> None:
         self.messenger = messenger
-        self.window.attach(messenger)
+        if not (self.bridge.attached and self.bridge.messenger is messenger):
+            self.window.attach(messenger)  # the wizard's Messenger is attached already
         window_requests.register_window(messenger, self.window.raise_window)
         self.daemon = await DaemonServer(messenger, self.profile).start()
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from keybound.errors import InternalError
 from keybound.gui.widgets.pin_dialog import PinDialog
 from keybound.gui.widgets.touch import TouchOverlay
 from keybound.token.base import TokenRef
@@ -60,7 +61,7 @@ class QtPrompter(QObject):
 
     def ask_pin(self, request: PinRequest) -> str | None:
         if threading.current_thread() is threading.main_thread():
-            raise RuntimeError("QtPrompter.ask_pin must be called from the token worker thread")
+            raise InternalError("QtPrompter.ask_pin must be called from the token worker thread")
         answer = _Answer()
         self._waiting.append(answer)
         if self._closed:
