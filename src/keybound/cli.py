@@ -1,4 +1,5 @@
-"""Entry points: ``keybound`` (subcommands; the GUI later) and ``keybound-relay``.
+"""Entry points: ``keybound`` (the app without a subcommand, else subcommands) and
+``keybound-relay``.
 
 Errors meant for people are printed as one line; anything else is a bug and
 is reported as such, with the traceback only when ``KEYBOUND_DEBUG=1``.
@@ -22,7 +23,7 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, chat, demo, listen, repair, simulate, token
+    from .commands import account, chat, demo, gui, listen, repair, simulate, token
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     repair.add_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
+    gui.add_parser(sub)
     _no_abbreviations(parser)
     return parser
 
@@ -107,8 +109,10 @@ MESSENGER_COMMANDS = frozenset(
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import account, chat, demo, listen, repair, simulate, token
+    from .commands import account, chat, demo, gui, listen, repair, simulate, token
 
+    if args.command in (None, "gui"):  # `keybound` alone opens the app
+        return gui.run(args, profile_dir(args.profile))
     if args.command == "init":
         return account.run(args, profile_dir(args.profile))
     if args.command == "listen":

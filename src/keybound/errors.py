@@ -717,3 +717,13 @@ class MessageQueued(RelayUnavailable):
             "The relay cannot be reached right now. The message is kept and will be sent "
             "when Keybound next connects (for example with `keybound listen`).",
         )
+
+
+class NoWindow(UserFacingError):
+    """The process holding the profile has no window to raise (it is ``keybound listen``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This profile is in use by a Keybound without a window (keybound listen). "
+            "Stop it first, or use another profile."
+        )

@@ -44,6 +44,7 @@ class InProcessTokens:
         self.present = True
         self._transports: list[InProcessTransport] = []
         self._watchers: list[Callable[[], None]] = []
+        self._presence: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
     def open(self, prompter: Prompter, known: Sequence[PublicKey]) -> Token:
@@ -72,6 +73,24 @@ class InProcessTokens:
 
         return stop
 
+    def watch_presence(self, on_change: Callable[[], None]) -> Callable[[], None]:
+        """A ``presence.PresenceSource``: told on every pull and insert."""
+        with self._lock:
+            self._presence.append(on_change)
+
+        def stop() -> None:
+            with self._lock:
+                if on_change in self._presence:
+                    self._presence.remove(on_change)
+
+        return stop
+
+    def _presence_changed(self) -> None:
+        with self._lock:
+            listeners = list(self._presence)
+        for listener in listeners:
+            listener()
+
     def pull(self) -> None:
         """Take the card out: open transports fail, watchers hear of it."""
         self.present = False
@@ -81,9 +100,11 @@ class InProcessTokens:
             watchers = list(self._watchers)
         for w in watchers:
             w()
+        self._presence_changed()
 
     def insert(self) -> None:
         self.present = True
+        self._presence_changed()
 
 
 def card(tmp: Path, name: str) -> VirtualCard:

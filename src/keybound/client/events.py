@@ -149,6 +149,17 @@ class Unlocked(Event):
 
 
 @dataclass(frozen=True)
+class TokenPresenceChanged(Event):
+    """An enrolled security key was plugged in (``present``) or pulled out.
+
+    Reported while locked too, so a lock screen can show it and ask for the
+    PIN as soon as the key arrives.
+    """
+
+    present: bool
+
+
+@dataclass(frozen=True)
 class AttachmentProgress(Event):
     message_id: bytes
     position: int

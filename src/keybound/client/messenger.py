@@ -34,13 +34,13 @@ from keybound.client.link import LinkState, LinkStatus
 from keybound.client.onboarding import Opened
 from keybound.client.options import LinkFactory, LinkRequest, Options, websocket_link
 from keybound.client.outbox import advance
+from keybound.client.presence import PresenceWatch
 from keybound.client.profile import Profile
 from keybound.client.receiving import RUNNING, ReceivingState
 from keybound.client.requests import RequestInfo
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
-from keybound.client.tokens import PresentTokens
 from keybound.client.values import (
     ATTACHMENT,
     Attachment,
@@ -72,9 +72,7 @@ from keybound.identity.document import build_next
 from keybound.identity.fingerprint import Invite, encode_qr, parse_invite
 from keybound.protocol import content as c
 from keybound.store.lock import ProfileLock
-from keybound.token.base import EnrollOptions, TokenRef, Transport
-from keybound.token.discovery import open_token
-from keybound.token.pcsc import card_present
+from keybound.token.base import EnrollOptions
 from keybound.token.prompter import Prompter
 from keybound.token.worker import TokenWorker
 from keybound.wire.frames import DeviceAddress
@@ -111,9 +109,9 @@ class Messenger:
         self._background: set[asyncio.Task[Any]] = set()
         self._last_activity = self._env.now_ms()
         self._closed = False
-        self._pulled: TokenRef | None = None  # the token whose removal locked us
         self.identity_id = b""  # ours, once unlocked the first time
         self.device_id = b""  # this installation's
+        self._presence = PresenceWatch(profile, options.tokens, worker, self._presence_changed)
 
     # === creating, opening, locking ====================================================
 
@@ -198,6 +196,27 @@ class Messenger:
         return messenger
 
     @classmethod
+    async def hold(
+        cls, profile: Path, prompter: Prompter, *, options: Options | None = None
+    ) -> Messenger:
+        """Take the profile (``ProfileInUse`` if another process has it) and stay locked.
+
+        For the app: the window holds the profile from the start (so a second
+        start finds it through the daemon socket), shows its lock screen, and
+        calls :meth:`unlock` or :meth:`unlock_with_recovery` when the person is
+        ready; :class:`~keybound.client.events.TokenPresenceChanged` says when
+        an enrolled key comes and goes.
+        """
+        opts = options or Options()
+        prof = Profile(profile)
+        if not prof.exists():
+            raise ProfileError(f"There is no Keybound account in {profile}.")
+        lock = ProfileLock.acquire(prof.root)
+        messenger = cls(prof, prompter, opts, lock, opts.token_worker or TokenWorker())
+        messenger._presence.start()
+        return messenger
+
+    @classmethod
     async def _begin(
         cls, prof: Profile, prompter: Prompter, opts: Options, flow: Any
     ) -> tuple[Messenger, str]:
@@ -213,6 +232,7 @@ class Messenger:
         messenger = cls(prof, prompter, opts, lock, worker)
         async with messenger._lifecycle:
             await messenger._start(opened)
+        messenger._presence.start()
         return messenger, opened.recovery_code
 
     @property
@@ -228,45 +248,33 @@ class Messenger:
                 )
                 await self._start(opened)
 
-    async def token_present(self) -> bool:
-        """Whether an enrolled token is plugged in (asks for nothing).
+    async def unlock_with_recovery(self, code: str) -> None:
+        """Unlock with the recovery code instead of a token ("lost your key?").
 
-        After a card was pulled from a PC/SC reader only that reader is looked at,
-        first without connecting: polling must not keep opening every card on the
-        machine (someone else's, in another reader, may be in use)."""
-        pulled, tokens = self._pulled, self._options.tokens
+        ``RecoveryCodeMistyped`` names the group with a typo, ``WrongRecoveryCode``
+        says it is not this vault's; either way nothing is opened.  A session opened
+        this way does not lock when a token is pulled out (none is in use).
+        """
+        async with self._lifecycle:
+            if self._session is None and not self._closed:
+                await self._start(
+                    await onboarding.unlock_with_recovery(self.profile, code, self._options)
+                )
 
-        def probe() -> bool:
-            known = account.known_keys(self.profile)
-            try:
-                if (
-                    isinstance(tokens, PresentTokens)
-                    and pulled is not None
-                    and (pulled.transport is Transport.PCSC)
-                ):
-                    if not card_present(pulled.reader):
-                        return False
-                    token = open_token(pulled, self._prompter, known)
-                else:
-                    token = tokens.open(self._prompter, known)
-            except KeyboundError:
-                return False
-            try:
-                return token.public_key() in known or not known
-            except KeyboundError:
-                return False
-            finally:
-                token.close()
+    @property
+    def token_present(self) -> bool | None:
+        """Whether an enrolled token is plugged in (None: not looked yet)."""
+        return self._presence.present
 
-        return await self._worker.run(probe)
+    def note_activity(self) -> None:
+        """The person did something (typed, clicked): the idle lock starts counting anew."""
+        self._last_activity = self._env.now_ms()
 
     async def lock(self, reason: LockReason = LockReason.REQUESTED) -> None:
         """Close the history and drop the keys; the outbox waits on disk."""
         async with self._lifecycle:
             session, self._session = self._session, None
             if session is not None:
-                if reason is LockReason.TOKEN_REMOVED:
-                    self._pulled = session.token
                 await session.stop()
                 self._emit(ev.Locked(reason))
 
@@ -276,6 +284,7 @@ class Messenger:
             return
         await self.lock()
         self._closed = True
+        await self._presence.stop()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -721,7 +730,7 @@ class Messenger:
         defaults: dict[str, bool | int | str] = {
             cfg.LOCK_ON_TOKEN_REMOVAL: True, cfg.READ_RECEIPTS: True,
             cfg.TYPING_INDICATORS: True, cfg.IDLE_LOCK_SECONDS: 0,
-            cfg.PUBLISHED_VERSION: -1,
+            cfg.PUBLISHED_VERSION: -1, cfg.NOTIFY_TEXT: False,
         }  # fmt: skip
         return await s.db.run(s.core.get_setting, key, defaults.get(key, ""))
 
@@ -758,6 +767,9 @@ class Messenger:
         await session.start()
         self._emit(ev.Unlocked())
         await session.after(opened.effects)
+
+    def _presence_changed(self, present: bool) -> None:
+        self._emit(ev.TokenPresenceChanged(present))
 
     def _request_lock(self, reason: LockReason) -> None:
         """Lock soon (from a task of the session, which the lock will cancel)."""

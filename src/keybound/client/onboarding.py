@@ -10,6 +10,7 @@ error propagates; the caller releases the profile lock.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from keybound.client.profile import Profile
 from keybound.client.tls_pin import MemoryPinStore, normalize_fingerprint
 from keybound.identity.chain import verify_chain
 from keybound.identity.document import token_id
+from keybound.store.keys import MasterKey
+from keybound.store.vault import unlock_with_recovery_code
 from keybound.token.base import EnrollOptions, PublicKey, TokenRef
 from keybound.token.prompter import Prompter
 from keybound.token.worker import TokenWorker
@@ -33,7 +36,7 @@ from keybound.token.worker import TokenWorker
 class Opened:
     db: DbThread
     core: Core
-    token: TokenRef
+    token: TokenRef | None  # None: opened with the recovery code
     recovery_code: str = ""
     effects: Effects = field(default_factory=Effects)
 
@@ -137,6 +140,22 @@ async def unlock(
 ) -> Opened:
     """Open the vault with whichever enrolled token is present, then the history."""
     master_key, ref = await worker.run(account.unlock, profile, opts.tokens, prompter)
+    return await _open_history(profile, master_key, ref, opts)
+
+
+async def unlock_with_recovery(profile: Profile, code: str, opts: Options) -> Opened:
+    """Open the vault with the recovery code ("lost your key?"), then the history.
+
+    The Argon2id work runs off the event loop; a mistyped or wrong code raises
+    ``RecoveryCodeMistyped`` / ``WrongRecoveryCode`` and opens nothing.
+    """
+    master_key = await asyncio.to_thread(unlock_with_recovery_code, profile.keyslots, code)
+    return await _open_history(profile, master_key, None, opts)
+
+
+async def _open_history(
+    profile: Profile, master_key: MasterKey, ref: TokenRef | None, opts: Options
+) -> Opened:
     db = DbThread()
     try:
         database = await db.run(

@@ -70,7 +70,7 @@ class Session:
         self,
         db: DbThread,
         core: Core,
-        token: TokenRef,
+        token: TokenRef | None,  # None: unlocked with the recovery code
         options: Options,
         emit: Emit,
         request_lock: RequestLock,
@@ -133,14 +133,15 @@ class Session:
         self.wake.flush.set()
         self.wake.compose.set()
         self.wake.publish.set()
-        if core.settings.lock_on_token_removal:
+        if core.settings.lock_on_token_removal and self.token is not None:
+            token = self.token
             loop = asyncio.get_running_loop()
 
             def removed() -> None:
                 loop.call_soon_threadsafe(self._token_removed)
 
             try:
-                self._stop_watch = self.options.tokens.watch(self.token, removed)
+                self._stop_watch = self.options.tokens.watch(token, removed)
             except KeyboundError as exc:
                 log.warning("cannot watch the token for removal: %s", exc)
         await self.link.start(self._on_deliver, self._on_status, self._on_online)

@@ -25,6 +25,7 @@ TYPING_INDICATORS = "typing_indicators"
 TLS_PINNED = "relay_tls_pinned"  # True: pin the certificate (first use) instead of CA checks
 TLS_PIN = "relay_tls_pin"  # SHA-256 of the relay certificate, for --dev-tls relays
 PUBLISHED_VERSION = "published_chain_version"  # the own chain version the relay has
+NOTIFY_TEXT = "notify_show_text"  # desktop notifications show the text, not just the sender
 
 
 @dataclass(frozen=True)
@@ -77,4 +78,5 @@ EDITABLE: dict[str, type] = {
     IDLE_LOCK_SECONDS: int,
     READ_RECEIPTS: bool,
     TYPING_INDICATORS: bool,
+    NOTIFY_TEXT: bool,
 }

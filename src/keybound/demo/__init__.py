@@ -1,0 +1,1 @@
+"""The two-window demo of ``scripts/demo`` (see :mod:`keybound.demo.app`)."""

@@ -1,0 +1,61 @@
+"""Desktop notifications for new messages: the sender only, unless the person allows the text.
+
+Whether the text may be shown is the engine setting ``notify_show_text``
+(default off: a notification is on screen for anyone to read).  Nothing is
+shown while locked, and nothing for messages we sent from another device.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from keybound.client import events as ev
+from keybound.client import settings as cfg
+from keybound.client.values import Message
+from keybound.errors import UnknownContact
+from keybound.gui.bridge import Bridge
+from keybound.gui.tray import Tray
+
+PREVIEW_CHARS = 160
+
+
+class Notifier(QObject):
+    shown = Signal(str, str)  # title, body: what went to the desktop
+
+    def __init__(self, bridge: Bridge, tray: Tray, window: QWidget) -> None:
+        super().__init__(window)
+        self._bridge = bridge
+        self._tray = tray
+        self._window = window
+        self.only_when_inactive = True  # no notification for what the person is looking at
+        bridge.engine_event.connect(self._on_event)
+
+    def _on_event(self, event: object) -> None:
+        if not isinstance(event, ev.MessageReceived) or event.message.outgoing:
+            return
+        if not self._bridge.attached or self._bridge.messenger.locked:
+            return
+        if self.only_when_inactive and self._window.isActiveWindow():
+            return
+        self._bridge.run(self._compose(event.message), done=self._show, failed=lambda _e: None)
+
+    async def _compose(self, message: Message) -> tuple[str, str]:
+        m = self._bridge.messenger
+        try:
+            sender = (await m.contact(message.sender_identity)).display_name
+        except UnknownContact:
+            sender = self.tr("someone new")
+        if await m.setting(cfg.NOTIFY_TEXT) and message.body and not message.deleted:
+            body = message.body
+            if len(body) > PREVIEW_CHARS:
+                body = body[: PREVIEW_CHARS - 1] + "…"
+            return sender, body
+        return self.tr("Keybound"), self.tr("New message from %s") % sender
+
+    def _show(self, note: tuple[str, str]) -> None:
+        if not self._bridge.attached or self._bridge.messenger.locked:
+            return  # locked while we looked the name up
+        title, body = note
+        self._tray.notify(title, body)
+        self.shown.emit(title, body)

@@ -1,0 +1,256 @@
+"""Screenshots of the app's scenes, rendered by a real X server (Xvfb), for people to look at.
+
+Run as ``xvfb-run -a python -m tests.gui.screenshots OUTDIR`` with
+``QT_QPA_PLATFORM=xcb`` (``tests/gui/test_screenshots.py`` does): it builds
+each :data:`SCENES` entry against the real engine (a relay process, a real
+SQLCipher profile on an in-process virtual card), grabs it to
+``OUTDIR/<name>.png`` and writes ``OUTDIR/manifest.json`` with each scene's
+size and the texts found in its widget tree, which the test checks.
+
+Adding a scene is a few lines: a function ``async def my_scene(stage) ->
+QWidget`` that puts the app into the state to show and returns the widget to
+grab, and a :class:`Scene` naming it, its size and the texts it must show.
+The wizard's and the chat's scenes go in the same list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from keybound.demo.relay import EmbeddedRelay
+from keybound.gui.app import Shell
+from keybound.gui.loop import application, install_loop
+from keybound.gui.theme import Scheme, Theme
+from keybound.token.worker import TokenWorker
+from tests.client.harness import PIN, Someone, befriend, create
+
+SIZE = (960, 640)
+HELLO = "Are we still on for the hike on Saturday?"
+
+
+@dataclass
+class Stage:
+    """What scenes build on: the app's theme and one person's unlocked-able profile."""
+
+    theme: Theme
+    alice: Someone
+    shell: Shell | None = None
+    extra: list[Any] = field(default_factory=list)
+
+    async def window(self) -> Shell:
+        if self.shell is None:
+            self.shell = await Shell.start(self.alice.profile, self.alice.options, self.theme)
+            assert self.shell is not None
+            self.shell.window.resize(*SIZE)
+        return self.shell
+
+    async def unlocked(self) -> Shell:
+        shell = await self.window()
+        window = shell.window
+        if window.chat is None:
+            window.lock_screen.start_unlock()  # no-op while it is already asking
+            await until(lambda: window.prompter.dialog is not None)
+            dialog = window.prompter.dialog
+            assert dialog is not None
+            dialog.field.setText(PIN)
+            dialog.accept()
+            await until(lambda: window.chat is not None)
+            await asyncio.sleep(0.5)  # let the conversation list and messages load
+        return shell
+
+    async def locked(self) -> Shell:
+        shell = await self.window()
+        if shell.window.chat is not None:
+            shell.window.lock()
+            await until(lambda: shell.window.chat is None)
+        return shell
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str
+    build: Callable[[Stage], Awaitable[QWidget]]
+    size: tuple[int, int] | None  # None: whatever the widget's own size is
+    texts: tuple[str, ...]  # must be found in the widget tree
+    dark: bool = False
+
+
+async def until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"screenshot scene: condition not met: {check}")
+        await asyncio.sleep(0.02)
+
+
+# --- the scenes ------------------------------------------------------------------------------
+
+
+async def lock_screen(stage: Stage) -> QWidget:
+    shell = await stage.locked()
+    await until(lambda: shell.window.prompter.dialog is not None)
+    dialog = shell.window.prompter.dialog
+    assert dialog is not None
+    dialog.reject()  # the lock screen itself, without the dialog over it
+    await until(lambda: "Cancelled" in shell.window.lock_screen.message.text())
+    return shell.window
+
+
+async def pin_dialog(stage: Stage) -> QWidget:
+    shell = await stage.locked()
+    shell.window.lock_screen.start_unlock()
+    await until(lambda: shell.window.prompter.dialog is not None)
+    dialog = shell.window.prompter.dialog
+    assert dialog is not None
+    await asyncio.sleep(0.2)
+    stage.extra.append(dialog)
+    return dialog
+
+
+async def recovery(stage: Stage) -> QWidget:
+    shell = await stage.locked()
+    if shell.window.prompter.dialog is not None:
+        shell.window.prompter.dialog.reject()
+    shell.window.lock_screen.show_recovery()
+    return shell.window
+
+
+async def main_window(stage: Stage) -> QWidget:
+    return (await stage.unlocked()).window
+
+
+async def offline_bar(stage: Stage) -> QWidget:
+    shell = await stage.unlocked()
+    shell.window.offline_bar.show_text(
+        shell.window.tr("Offline: messages will be sent when the relay is back.")
+    )
+    return shell.window
+
+
+async def touch_overlay(stage: Stage) -> QWidget:
+    shell = await stage.locked()
+    if shell.window.prompter.dialog is not None:
+        shell.window.prompter.dialog.reject()
+    shell.window.prompter.overlay.start()
+    await asyncio.sleep(0.3)
+    return shell.window
+
+
+SCENES: list[Scene] = [
+    Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
+    Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
+    Scene("recovery", recovery, SIZE, ("Unlock with recovery code", "Back")),
+    Scene("touch-overlay", touch_overlay, SIZE, ("Touch your security key", "Cancel")),
+    Scene("main-window", main_window, SIZE, ("bob", HELLO)),
+    Scene("offline-bar", offline_bar, SIZE, ("Offline", HELLO)),
+    Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
+    Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
+    # gui-wizard / gui-chat: add their scenes here, e.g.
+    # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
+]
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def widget_texts(root: QWidget) -> list[str]:
+    out = [root.windowTitle()]
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisible():
+            continue
+        if isinstance(w, QLabel | QAbstractButton | QLineEdit):
+            out.append(w.text())
+        elif isinstance(w, QPlainTextEdit):
+            out.append(w.toPlainText())
+        elif hasattr(w, "item") and hasattr(w, "count"):  # list widgets
+            out += [w.item(i).text() for i in range(w.count())]
+    return [t for t in out if t]
+
+
+async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[str, Any]]:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    relay = EmbeddedRelay(tmp / "relay").start()
+    worker = TokenWorker()
+    theme = Theme(app)
+    manifest: list[dict[str, Any]] = []
+    try:
+        alice = await create(tmp, "alice", relay.url, worker)
+        bob = await create(tmp, "bob", relay.url, worker)
+        _a, b_conv = await befriend(alice, bob)
+        await bob.m.send_text(b_conv, HELLO)
+        await asyncio.sleep(1.0)
+        await alice.close()
+        stage = Stage(theme, alice)
+        try:
+            for scene in SCENES:
+                if names and scene.name not in names:
+                    continue
+                theme.set_scheme(Scheme.DARK if scene.dark else Scheme.LIGHT)
+                widget = await scene.build(stage)
+                if scene.size is not None and widget.isWindow():
+                    widget.resize(*scene.size)
+                await asyncio.sleep(0.3)  # paint
+                path = out_dir / f"{scene.name}.png"
+                pixmap = widget.grab()
+                pixmap.save(str(path))
+                manifest.append(
+                    {
+                        "name": scene.name,
+                        "file": path.name,
+                        "expected_size": list(scene.size) if scene.size else None,
+                        "width": pixmap.width(),
+                        "height": pixmap.height(),
+                        "device_pixel_ratio": pixmap.devicePixelRatio(),
+                        "expected_texts": list(scene.texts),
+                        "texts": widget_texts(widget),
+                        "platform": QApplication.platformName(),
+                    }
+                )
+                if scene.name == "touch-overlay" and stage.shell is not None:
+                    stage.shell.window.prompter.overlay.stop()
+                if scene.name == "offline-bar" and stage.shell is not None:
+                    stage.shell.window.offline_bar.hide()
+        finally:
+            if stage.shell is not None:
+                await stage.shell.close()
+            await bob.close()
+    finally:
+        worker.stop()
+        relay.kill()
+    return manifest
+
+
+def main(argv: list[str]) -> int:
+    import tempfile
+
+    out_dir = Path(argv[0]) if argv else Path("build/screenshots")
+    names = set(argv[1:]) or None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = application()
+    loop = install_loop(app)
+    with tempfile.TemporaryDirectory(prefix="keybound-shots-") as tmp:
+        manifest = loop.run_until_complete(shoot(out_dir, Path(tmp), names))
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    print(f"screenshots: {len(manifest)} scenes written to {out_dir}")
+    loop.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
