@@ -82,7 +82,7 @@ class ConversationListModel(QAbstractListModel):
         if role == roles.UNREAD:
             return row.summary.unread_count
         if role == roles.GROUP:
-            return row.summary.conversation.kind is ConversationKind.GROUP
+            return int(row.summary.conversation.kind is ConversationKind.GROUP)  # not a bool (PySide6)
         return None
 
     def _spoken(self, row: ConversationRow) -> str:

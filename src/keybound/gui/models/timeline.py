@@ -102,17 +102,17 @@ class TimelineModel(QAbstractListModel):
         if role == roles.ID:
             return mid
         if role == roles.DAY_BREAK:
-            return self._day_break(i)
+            return int(self._day_break(i))  # ints: PySide6 mis-counts bools in QVariants
         if role == roles.SHOW_SENDER:
-            return self._show_sender(i)
+            return int(self._show_sender(i))
         if role == roles.NEW_MARKER:
-            return mid == self._marker
+            return int(mid == self._marker)
         if role == roles.PROGRESS:
             return self._progress.get(mid)
         if role == roles.VERSION:
             return self._versions.get(mid, 0)
         if role == roles.GROUP:
-            return self.group
+            return int(self.group)
         return None
 
     def spoken(self, entry: TimelineEntry) -> str:

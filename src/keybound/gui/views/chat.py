@@ -113,8 +113,8 @@ class ChatPane(QWidget):
         self.view.quote_activated.connect(self._jump_to_quote)
         self.view.link_activated.connect(self.open_link)
         self.bridge.engine_event.connect(self._on_event)
-        if bridge.attached:
-            self.conversations.reload()
+        if bridge.attached:  # on the loop's next turn (the shell may build us outside it)
+            QTimer.singleShot(0, self.conversations.reload)
 
     # --- the interface the shell uses ----------------------------------------------
 

