@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from keybound.client.events import AttachmentProgress
 from keybound.client.values import MessageStatus
+from keybound.gui.models import roles
 from keybound.gui.views.chat import ChatPane
 from tests.gui.conftest import Runner, until
-from tests.gui.people import ChatRelay, Pair, people
+from tests.gui.people import ChatRelay, Pair, bulk_history, people
 
 SHOTS = Path("build/screenshots")
 
@@ -36,7 +38,7 @@ def shot(widget: QWidget, name: str) -> Path:
 
 def activate(widget: QWidget) -> None:
     widget.activateWindow()
-    QApplication.setActiveWindow(widget)
+    assert QTest.qWaitForWindowActive(widget, 1000)
 
 
 def bodies(pane: ChatPane) -> list[str | None]:
@@ -80,14 +82,18 @@ def test_two_panes_chat_reply_react_edit_delete(chat_relay: ChatRelay, arun: Run
         assert a.composer.edit.toPlainText() == ""
         sent = entry_of(a, first)
         await until(
-            lambda: a.timeline.entry(a.timeline.row_of(sent.message.message_id)).message.status
-            in (MessageStatus.DELIVERED, MessageStatus.READ),
+            lambda: (
+                a.timeline.entry(a.timeline.row_of(sent.message.message_id)).message.status
+                in (MessageStatus.DELIVERED, MessageStatus.READ)
+            ),
             timeout=15,
         )
         # bob saw it (window active): alice's tick turns "read", bob's unread count is 0
         await until(
-            lambda: a.timeline.entry(a.timeline.row_of(sent.message.message_id)).message.status
-            is MessageStatus.READ,
+            lambda: (
+                a.timeline.entry(a.timeline.row_of(sent.message.message_id)).message.status
+                is MessageStatus.READ
+            ),
             timeout=15,
         )
         await until(lambda: b.conversations.total_unread() == 0)
@@ -145,3 +151,131 @@ def test_two_panes_chat_reply_react_edit_delete(chat_relay: ChatRelay, arun: Run
             pane.deleteLater()
 
     arun(flow(), timeout=90)
+
+
+def drop_files(target: QWidget, paths: list[Path]) -> None:
+    """Drag files from a file manager and drop them on ``target``, as Qt delivers it."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    for kind in (QDropEvent.Type.DragEnter, QDropEvent.Type.Drop):
+        if kind == QDropEvent.Type.DragEnter:
+            event: QDropEvent = QDragEnterEvent(
+                QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+            )  # fmt: skip
+        else:
+            event = QDropEvent(
+                QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+            )  # fmt: skip
+        QApplication.sendEvent(target, event)
+        assert event.isAccepted()
+
+
+def test_file_drop_search_and_switcher(chat_relay: ChatRelay, arun: Runner) -> None:
+    async def flow() -> None:
+        async with people(chat_relay, "files") as p:
+            await files_and_search(p)
+
+    async def files_and_search(p: Pair) -> None:
+        a = pane_for(p.a_bridge, "alice")
+        b = pane_for(p.b_bridge, "bob")
+        await until(lambda: a.conversations.row_of(p.a_conv) >= 0)
+        a.open_conversation(p.a_conv)
+        b.open_conversation(p.b_conv)
+        await until(lambda: not a.timeline.loading and not b.timeline.loading)
+
+        # a file dropped on the composer uploads with progress, then arrives at bob's
+        payload = os.urandom(3 * 1024 * 1024)
+        path = p.tmp / "plans.bin"
+        path.write_bytes(payload)
+        uploads: list[int] = []
+        p.a_bridge.engine_event.connect(
+            lambda e: uploads.append(e.done) if isinstance(e, AttachmentProgress) else None
+        )
+        drop_files(a.composer.edit.viewport(), [path])
+        assert len(a.composer.uploads) == 1
+        bar = a.composer.uploads[0].bar
+        await until(lambda: bar.maximum() > 0 and bar.value() > 0, timeout=20)
+        await until(lambda: not a.composer.uploads, timeout=30)
+        assert len(uploads) > 1 and uploads == sorted(uploads)
+        await until(lambda: any(e.attachments for e in b.timeline.entries), timeout=20)
+        got = next(e for e in b.timeline.entries if e.attachments)
+        assert got.attachments[0].file_name == "plans.bin"
+        assert got.attachments[0].size == len(payload)
+        row = b.timeline.row_of(got.message.message_id)
+        seen: list[object] = []
+        b.timeline.dataChanged.connect(
+            lambda tl, _br: seen.append(b.timeline.data(tl, roles.PROGRESS))
+        )
+        dest = p.tmp / "downloaded.bin"
+        b.message_actions.download(got, dest)
+        await until(lambda: dest.exists(), timeout=30)
+        assert dest.read_bytes() == payload
+        assert any(isinstance(s, tuple) for s in seen)  # the row showed download progress
+        assert b.timeline.data(b.timeline.index(row), roles.PROGRESS) is None
+        shot(b, "chat-file")
+
+        # search: an old message outside the window opens at its place
+        ids = await bulk_history(
+            p.bob.m, p.b_conv, p.alice.m.identity_id, 600, start_ms=1_600_000_000_000
+        )
+        b.open_conversation(p.b_conv)
+        await until(lambda: not b.timeline.loading)
+        target = ids[13]
+        assert b.timeline.row_of(target) < 0
+        activate(b)
+        b.list.view.setFocus()
+        QTest.keyClick(b, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert b.left.currentWidget() is b.search
+        QTest.keyClicks(b.search.field, "word13")
+        await until(lambda: b.search.model.rowCount() > 0)
+        rows = [b.search.model.hit(i) for i in range(b.search.model.rowCount())]
+        assert all("word13" in (h.message.body or "") for h in rows if h)
+        at = next(i for i, h in enumerate(rows) if h and h.message.message_id == target)
+        b.search.results.setFocus()
+        b.search.results.setCurrentIndex(b.search.model.index(at, 0))
+        QTest.keyClick(b.search.results, Qt.Key.Key_Return)
+        await until(lambda: b.timeline.row_of(target) >= 0 and not b.timeline.loading)
+        assert b.view.current_entry() is not None
+        assert b.view.current_entry().message.message_id == target
+        assert b.timeline.rowCount() <= b.timeline.window
+        shot(b, "chat-search")
+
+        # Ctrl+K: part of a name, Enter, and the composer has the keyboard
+        QTest.keyClick(b.search.field, Qt.Key.Key_Escape)
+        assert b.left.currentWidget() is b.list
+        QTest.keyClick(b, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        assert b.switcher.isVisible()
+        QTest.keyClicks(b.switcher.field, "LIC")
+        assert b.switcher.proxy.rowCount() == 1
+        QTest.keyClick(b.switcher.field, Qt.Key.Key_Return)
+        await until(lambda: not b.switcher.isVisible())
+        assert b.conversation_id == p.b_conv
+        assert QApplication.focusWidget() is b.composer.edit
+        a.deleteLater()
+        b.deleteLater()
+
+    arun(flow(), timeout=120)
+
+
+def test_every_focusable_widget_has_an_accessible_name(chat_relay: ChatRelay, arun: Runner) -> None:
+    async def flow() -> None:
+        async with people(chat_relay, "a11y") as p:
+            pane = pane_for(p.a_bridge, "alice")
+            await until(lambda: pane.conversations.row_of(p.a_conv) >= 0)
+            pane.open_conversation(p.a_conv)
+            await until(lambda: not pane.timeline.loading)
+            pane.show_search()
+            pane.show_switcher()
+            pane.message_actions.picker = None
+            unnamed = [
+                f"{type(w).__name__} {w.objectName()!r}"
+                for w in pane.findChildren(QWidget)
+                if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not w.accessibleName()
+            ]
+            assert unnamed == []
+            pane.switcher.close()
+            pane.deleteLater()
+
+    arun(flow(), timeout=60)

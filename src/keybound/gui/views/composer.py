@@ -13,7 +13,7 @@ import asyncio
 import secrets
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QProgressBar,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -56,8 +57,15 @@ class ComposerEdit(QPlainTextEdit):
         self.setPlaceholderText(self.tr("Write a message"))
         self.setTabChangesFocus(True)
         self.setAcceptDrops(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.setMaximumHeight(140)
-        self.setMinimumHeight(40)
+        self.document().contentsChanged.connect(self.updateGeometry)
+
+    def sizeHint(self) -> QSize:
+        """Two lines at first, growing with the text up to the maximum height."""
+        line = self.fontMetrics().lineSpacing()
+        lines = max(2, min(6, int(self.document().size().height())))
+        return QSize(super().sizeHint().width(), lines * line + 14)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()

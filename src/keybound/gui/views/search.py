@@ -38,11 +38,14 @@ class HitDelegate(QStyledItemDelegate):
     def _document(self, option: QStyleOptionViewItem, index: Index) -> QTextDocument:
         hit: SearchHit = index.data(roles.ROW)
         title = str(index.data(Qt.ItemDataRole.ToolTipRole) or "")
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        color = option.palette.color(role).name()
         doc = QTextDocument()
         doc.setDefaultFont(option.font)
         doc.setHtml(
-            f"<div style='font-weight:600'>{html.escape(text.name(title))}</div>"
-            f"<div>{snippet_html(hit)}</div>"
+            f"<div style='color:{color}'><div style='font-weight:600'>"
+            f"{html.escape(text.name(title))}</div><div>{snippet_html(hit)}</div></div>"
         )
         doc.setTextWidth(max(100, option.rect.width() - 8))
         return doc
