@@ -16,6 +16,7 @@ from tests.gui.conftest import Runner, until
 from tests.gui.people import ChatRelay, Pair, bulk_history, people
 
 HISTORY = 2000
+START = 1_500_000_000_000  # ms: an old history
 
 
 def test_window_bounded_and_steady_through_a_long_history(
