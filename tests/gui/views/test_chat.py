@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -36,9 +36,10 @@ def shot(widget: QWidget, name: str) -> Path:
     return path
 
 
-def activate(widget: QWidget) -> None:
+async def activate(widget: QWidget) -> None:
+    """Make ``widget``'s window the active one (shortcuts and read marking need it)."""
     widget.activateWindow()
-    assert QTest.qWaitForWindowActive(widget, 1000)
+    await until(widget.isActiveWindow, timeout=5)
 
 
 def bodies(pane: ChatPane) -> list[str | None]:
@@ -63,7 +64,7 @@ def test_two_panes_chat_reply_react_edit_delete(chat_relay: ChatRelay, arun: Run
     async def chat(p: Pair) -> None:
         a = pane_for(p.a_bridge, "alice")
         b = pane_for(p.b_bridge, "bob")
-        activate(b)
+        await activate(b)
         await until(lambda: a.conversations.row_of(p.a_conv) >= 0)
         await until(lambda: b.conversations.row_of(p.b_conv) >= 0)
         a.open_conversation(p.a_conv)
@@ -131,12 +132,42 @@ def test_two_panes_chat_reply_react_edit_delete(chat_relay: ChatRelay, arun: Run
         # alice deletes it for everyone (confirmed): a tombstone on both sides
         a.message_actions.confirm_delete = lambda: True
         a.view.jump_to(entry_of(a, "hello again").message.message_id)
-        activate(a)  # shortcuts work in the active window
+        await activate(a)  # shortcuts work in the active window
         a.view.setFocus()
         QTest.keyClick(a.view, Qt.Key.Key_Delete)
         mid = sent.message.message_id
         await until(lambda: b.timeline.entry(b.timeline.row_of(mid)).message.deleted, timeout=15)
         assert a.timeline.entry(a.timeline.row_of(mid)).message.deleted
+
+        # copy and message info (receipts per recipient device) on the selected message
+        await activate(a)
+        a.view.jump_to(reply.message.message_id)
+        a.view.setFocus()
+        QTest.keyClick(a.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+        assert QApplication.clipboard().text() == "hi alice"
+        a.view.jump_to(entry_of(a, "hi alice").message.message_id)
+        own = next(e for e in a.timeline.entries if e.message.outgoing)
+        a.view.jump_to(own.message.message_id)
+        QTest.keyClick(a.view, Qt.Key.Key_I)
+        await until(
+            lambda: a.message_actions.info is not None and a.message_actions.info.isVisible()
+        )
+        info = a.message_actions.info
+        assert info is not None and info.receipts.topLevelItemCount() >= 1
+        assert info.receipts.topLevelItem(0).text(0).startswith("\u2068bob")
+        assert info.receipts.topLevelItem(0).text(1) != ""  # delivered at
+        shot(info, "message-info")
+        info.close()
+
+        # disappearing messages show their timer and vanish when it runs out
+        await p.alice.m.set_disappearing(p.a_conv, 1)
+        await p.alice.m.send_text(p.a_conv, "vanishing")
+        await until(lambda: "vanishing" in bodies(b), timeout=15)
+        gone = entry_of(b, "vanishing")
+        assert gone.message.expires_at is not None
+        assert "\u23f1" in b.view.message_delegate.footer_text(gone)
+        await until(lambda: "vanishing" not in bodies(b), timeout=15)
+        await p.alice.m.set_disappearing(p.a_conv, None)
 
         # typing: bob types, alice sees it
         QTest.keyClicks(b.composer.edit, "thinking")
@@ -216,6 +247,39 @@ def test_file_drop_search_and_switcher(chat_relay: ChatRelay, arun: Runner) -> N
         assert b.timeline.data(b.timeline.index(row), roles.PROGRESS) is None
         shot(b, "chat-file")
 
+        # an image pasted from the clipboard goes out with a thumbnail
+        image = QImage(120, 80, QImage.Format.Format_RGB32)
+        image.fill(QColor(30, 120, 200))
+        mime = QMimeData()
+        mime.setImageData(image)
+        QApplication.clipboard().setMimeData(mime)
+        a.composer.edit.setFocus()
+        a.composer.edit.paste()
+        assert len(a.composer.uploads) == 1
+        await until(lambda: any(x.attachments and x.attachments[0].thumbnail
+                                for x in b.timeline.entries), timeout=30)  # fmt: skip
+        picture = next(
+            x for x in b.timeline.entries if x.attachments and x.attachments[0].thumbnail
+        )
+        assert picture.attachments[0].media_type == "image/png"
+        assert not list((p.alice.profile / "outgoing").glob("pasted-*"))  # staging cleaned up
+        await until(lambda: b.view.isVisible())
+        shot(b, "chat-image")
+
+        # an upload cancelled half way sends nothing and leaves nothing behind
+        big = p.tmp / "big.bin"
+        big.write_bytes(os.urandom(24 * 1024 * 1024))
+        drop_files(a.composer.edit.viewport(), [big])
+        upload = a.composer.uploads[0]
+        await until(lambda: upload.bar.value() > 0, timeout=20)
+        upload.cancel.click()
+        assert a.composer.uploads == []
+        type_and_send(a, "after cancel")
+        await until(lambda: "after cancel" in bodies(b), timeout=15)
+        assert not any(x.attachments and x.attachments[0].file_name == "big.bin"
+                       for x in b.timeline.entries)  # fmt: skip
+        await until(lambda: not list((p.alice.profile / "outgoing").glob("*.kba")))
+
         # search: an old message outside the window opens at its place
         ids = await bulk_history(
             p.bob.m, p.b_conv, p.alice.m.identity_id, 600, start_ms=1_600_000_000_000
@@ -224,7 +288,7 @@ def test_file_drop_search_and_switcher(chat_relay: ChatRelay, arun: Runner) -> N
         await until(lambda: not b.timeline.loading)
         target = ids[13]
         assert b.timeline.row_of(target) < 0
-        activate(b)
+        await activate(b)
         b.list.view.setFocus()
         QTest.keyClick(b, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
         assert b.left.currentWidget() is b.search

@@ -288,7 +288,7 @@ class Composer(QWidget):
         staging = self._bridge.messenger.profile.root / "outgoing"
         staging.mkdir(mode=0o700, exist_ok=True)
         path = staging / f"pasted-{secrets.token_hex(6)}.png"
-        if not image.save(str(path), b"PNG"):
+        if not image.save(str(path)):  # PNG, from the suffix
             self._bridge.failure.emit(self.tr("The pasted image could not be read."))
             return
         self.send_file(path, name="image.png", remove_after=True)

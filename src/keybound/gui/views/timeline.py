@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem, QWidget
 
 from keybound.client.chatview import TimelineEntry
@@ -30,6 +30,7 @@ class TimelineView(QListView):
     retry_requested = Signal(bytes)
     reaction_clicked = Signal(bytes, str)  # message ID, emoji
     seen_changed = Signal()  # what is on screen changed (for read marking)
+    frame_painted = Signal()  # a frame of the timeline was painted (benchmarks, tests)
 
     def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +122,10 @@ class TimelineView(QListView):
         elif bar.maximum() - bar.value() < EDGE:
             self.timeline.load_newer()
         self.seen_changed.emit()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.frame_painted.emit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         stick = self.at_bottom()
