@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from keybound.client import account, actions, contacts, onboarding, pq_upgrade, requests
+from keybound.client import account, actions, chatview, contacts, onboarding, pq_upgrade, requests
 from keybound.client import attachments as files
 from keybound.client import events as ev
 from keybound.client import settings as cfg
@@ -593,14 +593,88 @@ class Messenger:
         await self._need().act(actions.retry, message_id)
 
     async def history(
-        self, conversation_id: bytes, limit: int = 50, *, before: bytes | None = None
+        self,
+        conversation_id: bytes,
+        limit: int = 50,
+        *,
+        before: bytes | None = None,
+        after: bytes | None = None,
     ) -> list[Message]:
-        """Messages oldest first: the latest ``limit``, or the ``limit`` before ``before``."""
+        """Messages oldest first: the latest ``limit``, or the ``limit`` just before
+        ``before`` (or just after ``after``).  An anchor no longer in the conversation
+        raises ``UnknownMessage`` (reload the latest page)."""
         s = self._need()
         repo = s.core.repo
-        if before is None:
-            return await s.db.run(repo.latest, conversation_id, limit)
-        return await s.db.run(repo.before, conversation_id, before, limit)
+        try:
+            if before is not None:
+                return await s.db.run(repo.before, conversation_id, before, limit)
+            if after is not None:
+                return await s.db.run(repo.after, conversation_id, after, limit)
+        except LookupError:
+            raise UnknownMessage() from None
+        return await s.db.run(repo.latest, conversation_id, limit)
+
+    async def history_around(
+        self, conversation_id: bytes, message_id: bytes, limit: int = 50
+    ) -> list[Message]:
+        """About ``limit`` messages centred on ``message_id``, oldest first (for jumping
+        to a search hit or a quoted reply without reading the whole conversation)."""
+        s = self._need()
+        repo = s.core.repo
+        half = max(1, limit // 2)
+
+        def job() -> list[Message]:
+            found = repo.message(message_id)
+            if found is None or found.conversation_id != conversation_id:
+                raise UnknownMessage()
+            older = repo.before(conversation_id, message_id, half)
+            newer = repo.after(conversation_id, message_id, half)
+            return [*older, found, *newer]
+
+        return await s.db.run(job)
+
+    async def timeline(
+        self,
+        conversation_id: bytes,
+        limit: int = 50,
+        *,
+        before: bytes | None = None,
+        after: bytes | None = None,
+        around: bytes | None = None,
+    ) -> list[chatview.TimelineEntry]:
+        """A page of :meth:`history` with what each row draws (reactions, attachments,
+        quoted message, sender name), in one database job; ``around``: centred there."""
+        s = self._need()
+        return await s.db.run(
+            lambda: chatview.page(
+                s.core, conversation_id, limit, before=before, after=after, around=around
+            )
+        )
+
+    async def timeline_entry(self, message_id: bytes) -> chatview.TimelineEntry | None:
+        """One message as :meth:`timeline` returns it (after an edit, reaction, receipt)."""
+        s = self._need()
+
+        def job() -> chatview.TimelineEntry | None:
+            found = s.core.repo.message(message_id)
+            return None if found is None else chatview.entries(s.core, [found])[0]
+
+        return await s.db.run(job)
+
+    async def conversation_rows(self) -> list[chatview.ConversationRow]:
+        """The conversation list as the GUI shows it, most recent first."""
+        s = self._need()
+        return await s.db.run(chatview.conversation_rows, s.core)
+
+    async def conversation_row(self, conversation_id: bytes) -> chatview.ConversationRow | None:
+        """One row of :meth:`conversation_rows` (None: gone or archived)."""
+        s = self._need()
+        return await s.db.run(chatview.conversation_row, s.core, conversation_id)
+
+    async def read_position(self, conversation_id: bytes) -> bytes | None:
+        """The last message marked read here (where a "new messages" marker goes)."""
+        s = self._need()
+        return await s.db.run(s.core.repo.read_position, conversation_id)
 
     async def message(self, message_id: bytes) -> Message | None:
         s = self._need()

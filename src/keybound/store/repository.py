@@ -196,17 +196,18 @@ class Repository:
         self.db.execute("DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,))
 
     def conversations(
-        self, *, archived: bool = False, limit: int | None = None
+        self, *, archived: bool = False, limit: int | None = None, only: bytes | None = None
     ) -> list[ConversationSummary]:
-        """The conversation list, most recent activity first."""
+        """The conversation list, most recent activity first (``only``: that one row)."""
         n = len(_CONVERSATION.fields)
+        where = "conversations.conversation_id = ?" if only is not None else "archived = ?"
         rows = self.db.query(
             f"SELECT {_CONVERSATION.columns}, unread_count, last_sort_at, {_MESSAGE.columns} "
             "FROM conversations LEFT JOIN messages ON messages.message_id = last_message_id "
-            "WHERE archived = ? AND NOT EXISTS (SELECT 1 FROM identities WHERE is_request = 1 "
+            f"WHERE {where} AND NOT EXISTS (SELECT 1 FROM identities WHERE is_request = 1 "
             "AND identities.identity_id = conversations.peer_identity) "
             "ORDER BY last_sort_at DESC, conversations.conversation_id DESC LIMIT ?",
-            (archived, -1 if limit is None else limit),
+            (archived if only is None else only, -1 if limit is None else limit),
         )
         conv, msg, summary = _CONVERSATION.load, _MESSAGE.load, _SUMMARY_FIELDS
         out = []
@@ -303,6 +304,29 @@ class Repository:
         where = f"WHERE conversation_id = ? AND (sort_at, message_id) < (?, ?) {_NEWEST_FIRST}"
         params = [conversation_id, anchor[0], message_id, limit]
         return self._all(_MESSAGE, f"{where} LIMIT ?", params)[::-1]
+
+    def after(self, conversation_id: bytes, message_id: bytes, limit: int = 50) -> list[Message]:
+        """The ``limit`` messages just newer than ``message_id``, oldest first (keyset, as
+        :meth:`before`; LookupError if ``message_id`` is not in the conversation)."""
+        anchor = self.db.query_one(
+            "SELECT sort_at FROM messages WHERE message_id = ? AND conversation_id = ?",
+            (message_id, conversation_id),
+        )
+        if anchor is None:
+            raise LookupError("no such message in this conversation")
+        where = (
+            "WHERE conversation_id = ? AND (sort_at, message_id) > (?, ?) "
+            "ORDER BY sort_at, message_id LIMIT ?"
+        )
+        return self._all(_MESSAGE, where, [conversation_id, anchor[0], message_id, limit])
+
+    def read_position(self, conversation_id: bytes) -> bytes | None:
+        """The last message marked read in the conversation (None: nothing read yet)."""
+        row = self.db.query_one(
+            "SELECT last_read_message_id FROM conversations WHERE conversation_id = ?",
+            (conversation_id,),
+        )
+        return bytes(row[0]) if row and row[0] else None
 
     def update_status(
         self, message_id: bytes, status: MessageStatus, reason: str | None = None

@@ -1,0 +1,149 @@
+"""What the chat views show, read in one database job per screenful.
+
+The GUI's timeline pages a bounded window of history by keyset; each page
+comes with what its rows need to be drawn (reactions, attachments, the quoted
+message of a reply, the sender's name), so a page costs one trip to the
+database thread instead of several per row.  The conversation list likewise
+gets whole rows (title, whether the peer's identity changed), and one row at a
+time when an event says it changed.
+
+These functions run on the database thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from keybound.client.core import Core
+from keybound.client.values import (
+    Attachment,
+    ConversationKind,
+    ConversationSummary,
+    Message,
+    Reaction,
+    Verification,
+)
+from keybound.errors import UnknownMessage
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One message with everything its row in the timeline draws."""
+
+    message: Message
+    sender_name: str  # "" for our own messages
+    reactions: tuple[Reaction, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    quoted: Message | None = None  # the message this one replies to, if still here
+    quoted_sender: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One row of the conversation list."""
+
+    summary: ConversationSummary
+    title: str  # the group's name, or the contact's name for a direct conversation
+    identity_changed: bool  # the peer's security keys changed since they were verified
+    last_sender: str = ""  # who wrote the last message ("" for us or a direct peer)
+
+    @property
+    def conversation_id(self) -> bytes:
+        return self.summary.conversation.conversation_id
+
+
+class _Names:
+    """Display names of identities, looked up once per job."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+        self._known: dict[bytes, str] = {}
+
+    def __call__(self, identity_id: bytes) -> str:
+        if identity_id == self._core.own_id:
+            return ""
+        name = self._known.get(identity_id)
+        if name is None:
+            row = self._core.repo.identity(identity_id)
+            name = row.display_name if row and row.display_name else identity_id.hex()[:8]
+            self._known[identity_id] = name
+        return name
+
+
+def entries(core: Core, messages: list[Message]) -> list[TimelineEntry]:
+    """``messages`` with their reactions, attachments and quoted messages."""
+    names = _Names(core)
+    repo = core.repo
+    out: list[TimelineEntry] = []
+    for m in messages:
+        quoted = repo.message(m.reply_to) if m.reply_to else None
+        out.append(
+            TimelineEntry(
+                m, names(m.sender_identity), tuple(repo.reactions(m.message_id)),
+                tuple(repo.attachments(m.message_id)) if m.content_type == "attachment" else (),
+                quoted, names(quoted.sender_identity) if quoted else "",
+            )
+        )  # fmt: skip
+    return out
+
+
+def page(
+    core: Core,
+    conversation_id: bytes,
+    limit: int,
+    *,
+    before: bytes | None = None,
+    after: bytes | None = None,
+    around: bytes | None = None,
+) -> list[TimelineEntry]:
+    """A page of the timeline, oldest first: the latest ``limit`` messages, or those just
+    before/after an anchor, or about ``limit`` centred on ``around``."""
+    repo = core.repo
+    try:
+        if around is not None:
+            found = repo.message(around)
+            if found is None or found.conversation_id != conversation_id:
+                raise UnknownMessage()
+            half = max(1, limit // 2)
+            rows = [
+                *repo.before(conversation_id, around, half),
+                found,
+                *repo.after(conversation_id, around, half),
+            ]
+        elif before is not None:
+            rows = repo.before(conversation_id, before, limit)
+        elif after is not None:
+            rows = repo.after(conversation_id, after, limit)
+        else:
+            rows = repo.latest(conversation_id, limit)
+    except LookupError:
+        raise UnknownMessage() from None
+    return entries(core, rows)
+
+
+def _row(core: Core, summary: ConversationSummary, names: _Names) -> ConversationRow:
+    conv = summary.conversation
+    title, changed = conv.name, False
+    if conv.kind is ConversationKind.DIRECT and conv.peer_identity is not None:
+        peer = core.repo.identity(conv.peer_identity)
+        title = conv.name or (peer.display_name if peer else "") or conv.peer_identity.hex()[:8]
+        changed = peer is not None and peer.verification is Verification.CHANGED
+    last = summary.last_message
+    sender = ""
+    if last is not None and conv.kind is ConversationKind.GROUP:
+        sender = names(last.sender_identity)
+    return ConversationRow(summary, title, changed, sender)
+
+
+def conversation_rows(core: Core) -> list[ConversationRow]:
+    """The whole conversation list, most recent first."""
+    names = _Names(core)
+    return [_row(core, s, names) for s in core.repo.conversations()]
+
+
+def conversation_row(core: Core, conversation_id: bytes) -> ConversationRow | None:
+    """One row of the list (None: the conversation is gone or archived)."""
+    found = core.repo.conversations(only=conversation_id)
+    if not found or found[0].conversation.archived:
+        return None
+    return _row(core, found[0], _Names(core))

@@ -1,0 +1,1 @@
+"""The unlocked chat UI: conversation list, timeline, composer, search, switcher."""
