@@ -19,7 +19,7 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, chat, demo, listen, simulate, token
+    from .commands import account, chat, demo, listen, relay, simulate, token
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_parser(sub)
     chat.add_parsers(sub)
     listen.add_parser(sub)
+    relay.add_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
     _no_abbreviations(parser)
@@ -88,10 +89,12 @@ MESSENGER_COMMANDS = frozenset(
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import account, chat, demo, listen, simulate, token
+    from .commands import account, chat, demo, listen, relay, simulate, token
 
     if args.command == "init":
         return account.run(args, profile_dir(args.profile))
+    if args.command == "relay":
+        return relay.run(args, profile_dir(args.profile))
     if args.command == "listen":
         return listen.run(args, profile_dir(args.profile))
     if args.command in MESSENGER_COMMANDS:

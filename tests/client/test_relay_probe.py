@@ -55,7 +55,7 @@ def test_each_cause_is_named() -> None:
     port = free_port()
     with pytest.raises(RelayPortClosed, match=f"port {port}"):
         asyncio.run(probe_relay(f"wss://127.0.0.1:{port}"))
-    with pytest.raises(RelayHostUnknown, match="no-such-relay.invalid"):
+    with pytest.raises(RelayHostUnknown, match=r"no-such-relay\.invalid"):
         asyncio.run(probe_relay("wss://no-such-relay.invalid:8443"))
     with pytest.raises(InvalidRelayAddress):
         asyncio.run(probe_relay("https://relay.example"))

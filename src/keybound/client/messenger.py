@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from keybound.client import account, actions, contacts, onboarding
+from keybound.client import account, actions, contacts, onboarding, relay_change
 from keybound.client import attachments as files
 from keybound.client import events as ev
 from keybound.client import settings as cfg
@@ -34,6 +34,7 @@ from keybound.client.onboarding import Opened
 from keybound.client.options import LinkFactory, LinkRequest, Options, websocket_link
 from keybound.client.outbox import advance
 from keybound.client.profile import Profile
+from keybound.client.relay_probe import RelayProbe, probe_relay
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
@@ -119,9 +120,16 @@ class Messenger:
         enroll: EnrollOptions | None = None,
         tls_pin: str | bool = False,
         options: Options | None = None,
+        pin: str | None = None,
     ) -> tuple[Messenger, str]:
         """A new identity on the present token; returns the Messenger and the recovery
         code (show it once; it is stored nowhere).
+
+        The relay is checked first (``relay_probe``; a ``RelayCheckFailed`` names the
+        cause) and the account is built aside and moved into place at the end, so a
+        failed setup can simply be run again.  Each PIN is asked once: the PINs in
+        ``enroll``, or ``pin`` (a token's PIN the app already asked for), are used for
+        every later request of the flow.
 
         ``enroll``: how to set up a blank token (its PINs); without it a blank token
         is refused (``NoKeysOnToken``).  ``tls_pin``: True to pin a ``--dev-tls``
@@ -136,7 +144,7 @@ class Messenger:
             prof, prompter, opts,
             lambda worker: onboarding.create(
                 prof, worker, prompter, opts, relay_url=relay_url, display_name=display_name,
-                device_name=name, enroll=enroll, tls_pin=tls_pin,
+                device_name=name, enroll=enroll, tls_pin=tls_pin, pin=pin,
             ),
         )  # fmt: skip
 
@@ -151,6 +159,7 @@ class Messenger:
         device_name: str | None = None,
         tls_pin: str | bool = False,
         options: Options | None = None,
+        pin: str | None = None,
     ) -> tuple[Messenger, str]:
         """Make this installation a new device of the identity whose token is plugged in
         (the same token as on the first device, or a spare one of the identity).
@@ -168,7 +177,7 @@ class Messenger:
             prof, prompter, opts,
             lambda worker: onboarding.join(
                 prof, worker, prompter, opts, relay_url=relay_url, device_name=name,
-                identity_id=identity_id, tls_pin=tls_pin,
+                identity_id=identity_id, tls_pin=tls_pin, pin=pin,
             ),
         )  # fmt: skip
 
@@ -602,6 +611,17 @@ class Messenger:
             raise UserFacingError(f"There is no setting {key!r} of that type.")
         s = self._need()
         await s.db.run(s.core.set_setting, key, value)
+
+    async def change_relay(self, url: str, tls_pin: str | bool = False) -> RelayProbe:
+        """Check ``url`` (``relay_probe``) and make it this profile's relay.
+
+        ``tls_pin`` as for :meth:`create_account`.  Takes effect at the next unlock
+        (``keybound relay set`` opens the profile for just this change).
+        """
+        probe = await probe_relay(url, tls_pin)
+        s = self._need()
+        await s.db.run(relay_change.apply, s.core, probe)
+        return probe
 
     # === internals ==========================================================================
 
