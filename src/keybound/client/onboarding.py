@@ -36,7 +36,7 @@ from keybound.identity.document import token_id
 from keybound.store.database import Database
 from keybound.store.keys import MasterKey
 from keybound.token.base import EnrollOptions, PublicKey, Token, TokenRef
-from keybound.token.prompter import Prompter
+from keybound.token.prompter import PinRequest, Prompter
 from keybound.token.worker import TokenWorker
 from keybound.wire.frames import ErrorCode
 
@@ -222,16 +222,63 @@ async def _refuse_known_identity(
     opts: Options, relay_url: str, tls_pin: str | bool, public: PublicKey
 ) -> None:
     """``TokenHasIdentity`` when the relay knows an identity this token signed."""
+    found = await _identity_signed_by(opts, relay_url, tls_pin, public)
+    if found is not None:
+        raise TokenHasIdentity(found)
+
+
+async def token_identity(
+    worker: TokenWorker, opts: Options, relay_url: str, tls_pin: str | bool
+) -> bytes | None:
+    """The identity the token of ``opts.tokens`` signed on this relay, or None.
+
+    Needs no PIN (reading a public key), so a wizard can offer "add this
+    computer" before asking for anything.  ``tls_pin``: the checked relay's pin.
+    """
+    token = await worker.run(opts.tokens.open, RememberingPrompter(_Refuse()), [])
+    try:
+        public = await worker.run(_public_or_none, token)
+    finally:
+        await worker.run(token.close)
+    if public is None:
+        return None
+    return await _identity_signed_by(opts, relay_url, tls_pin, public)
+
+
+async def _identity_signed_by(
+    opts: Options, relay_url: str, tls_pin: str | bool, public: PublicKey
+) -> bytes | None:
     try:
         raw = await _fetch_own_chain(opts, relay_url, tls_pin, public, None)
     except RelayRefused as exc:
         if exc.code == ErrorCode.NOT_FOUND:
-            return
+            return None
         raise
     docs = decode_documents(raw)
     verified = verify_chain(docs, None, opts.env.now_s())
     if any(doc.signer == token_id(public) for doc in docs):
-        raise TokenHasIdentity(verified.identity_id)
+        return verified.identity_id
+    return None
+
+
+def _public_or_none(token: Token) -> PublicKey | None:
+    try:
+        return token.public_key()
+    except NoKeysOnToken:
+        return None
+
+
+class _Refuse:
+    """A prompter for steps that must not need a PIN."""
+
+    def ask_pin(self, request: PinRequest) -> str | None:
+        return None
+
+    def touch_needed(self, token: TokenRef) -> None:
+        return None
+
+    def touch_done(self, token: TokenRef) -> None:
+        return None
 
 
 async def _fetch_own_chain(
