@@ -60,7 +60,9 @@ class TokenChoice:
 
     def source(self) -> PresentTokens:
         """The engine's token source narrowed down to exactly this token."""
-        return PresentTokens(kind=self.ref.kind, serial=self.ref.serial or None, reader=self.ref.reader)
+        return PresentTokens(
+            kind=self.ref.kind, serial=self.ref.serial or None, reader=self.ref.reader
+        )
 
 
 class _NoPins:
@@ -158,5 +160,3 @@ class TokenWatch:
                 log.info("listing tokens failed: %s", type(exc).__name__)
                 tokens = []
             self._on_change(tokens)
-
-
