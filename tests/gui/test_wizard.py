@@ -113,6 +113,7 @@ async def trust_dev_relay(wizard: FirstRunWizard, relay: RelayProcess) -> None:
     assert relay.fingerprint is not None
     shown = wizard.trust.fingerprint.text().replace("\n", " ").replace("SHA-256 ", "")
     assert normalize_fingerprint(shown.replace(" ", "")) == normalize_fingerprint(relay.fingerprint)
+    shoot(wizard, "trust-relay")
     click(wizard.trust.trust)
 
 
