@@ -29,10 +29,7 @@ from keybound.token.worker import TokenWorker
 
 log = logging.getLogger(__name__)
 
-OPENPGP_PIN_RULES = "at least 6 digits"
-OPENPGP_ADMIN_PIN_RULES = "at least 8 digits"
-FIDO2_PIN_RULES = "at least 4 characters"
-OPENPGP_FACTORY_ADMIN_PIN = "12345678"
+OPENPGP_FACTORY_ADMIN_PIN = "12345678"  # PW3 of a card fresh from the factory
 
 
 @dataclass(frozen=True)
@@ -53,10 +50,6 @@ class TokenChoice:
     @property
     def label(self) -> str:
         return self.ref.label
-
-    @property
-    def pin_rules(self) -> str:
-        return OPENPGP_PIN_RULES if self.kind is TokenKind.OPENPGP else FIDO2_PIN_RULES
 
     def source(self) -> PresentTokens:
         """The engine's token source narrowed down to exactly this token."""
