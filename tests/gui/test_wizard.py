@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, 
 from pytestqt.modeltest import ModelTester
 
 from keybound.client.messenger import Messenger, Options
+from keybound.client.onboarding import SetupStep
 from keybound.client.tls_pin import normalize_fingerprint
 from keybound.client.token_watch import TokenChoice
 from keybound.gui.bridge import Bridge
@@ -148,7 +149,8 @@ def test_create_on_a_blank_card_then_join_from_a_second_profile(
     card.remove()
 
     async def create() -> bytes:
-        wizard, ready, unexpected_pins = make_wizard(tmp_path / "first", token_worker)
+        profile = tmp_path / "first"
+        wizard, ready, unexpected_pins = make_wizard(profile, token_worker)
         shoot(wizard, "welcome")
         click(wizard.welcome.next)
         await until(lambda: wizard.tokens.empty.isVisible())
@@ -185,11 +187,28 @@ def test_create_on_a_blank_card_then_join_from_a_second_profile(
         wizard.new_pin.admin.setText(ADMIN_PIN)
         wizard.new_pin.admin_again.setText(ADMIN_PIN)
         shoot(wizard, "new-pin")
+
+        # cancelled while the card signs: nothing is left in the profile
+        def cancel_at_signing(value: int) -> None:
+            if value == SetupStep.SIGNING and wizard.state is WizardState.WORKING:
+                click(wizard.working.cancel)
+
+        wizard.working.progress.valueChanged.connect(cancel_at_signing)
         click(wizard.new_pin.next)
         assert wizard.state is WizardState.WORKING
         shoot(wizard, "working")
+        await until(lambda: wizard.state is WizardState.NEW_PIN, timeout=30)
+        assert "cancelled" in wizard.new_pin.error.text()
+        await until(lambda: not (profile / "setup-unfinished").exists())
+        assert not (profile / "keyslots.kbv").exists() and not (profile / "history.db").exists()
+        wizard.working.progress.valueChanged.disconnect(cancel_at_signing)
 
+        # the same again goes through (the card kept the keys the cancelled run made)
+        steps: list[int] = []
+        wizard.working.progress.valueChanged.connect(steps.append)
+        click(wizard.new_pin.next)
         await until(lambda: wizard.state is WizardState.RECOVERY_CODE, timeout=60)
+        assert steps == sorted(steps) and steps[-1] == wizard.working.progress.maximum()
         shoot(wizard, "recovery-code")
         saved = tmp_path / "code.txt"
         assert wizard.save_code(saved)

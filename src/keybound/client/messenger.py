@@ -121,6 +121,7 @@ class Messenger:
         tls_pin: str | bool = False,
         options: Options | None = None,
         pin: str | None = None,
+        progress: onboarding.Progress | None = None,
     ) -> tuple[Messenger, str]:
         """A new identity on the present token; returns the Messenger and the recovery
         code (show it once; it is stored nowhere).
@@ -129,7 +130,7 @@ class Messenger:
         cause) and the account is built aside and moved into place at the end, so a
         failed setup can simply be run again.  Each PIN is asked once: the PINs in
         ``enroll``, or ``pin`` (a token's PIN the app already asked for), are used for
-        every later request of the flow.
+        every later request of the flow.  ``progress`` hears each ``onboarding.SetupStep``.
 
         ``enroll``: how to set up a blank token (its PINs); without it a blank token
         is refused (``NoKeysOnToken``).  ``tls_pin``: True to pin a ``--dev-tls``
@@ -145,6 +146,7 @@ class Messenger:
             lambda worker: onboarding.create(
                 prof, worker, prompter, opts, relay_url=relay_url, display_name=display_name,
                 device_name=name, enroll=enroll, tls_pin=tls_pin, pin=pin,
+                progress=progress,
             ),
         )  # fmt: skip
 
@@ -160,6 +162,7 @@ class Messenger:
         tls_pin: str | bool = False,
         options: Options | None = None,
         pin: str | None = None,
+        progress: onboarding.Progress | None = None,
     ) -> tuple[Messenger, str]:
         """Make this installation a new device of the identity whose token is plugged in
         (the same token as on the first device, or a spare one of the identity).
@@ -178,6 +181,7 @@ class Messenger:
             lambda worker: onboarding.join(
                 prof, worker, prompter, opts, relay_url=relay_url, device_name=name,
                 identity_id=identity_id, tls_pin=tls_pin, pin=pin,
+                progress=progress,
             ),
         )  # fmt: skip
 

@@ -16,6 +16,7 @@ the relay whether the token signed an identity there, and refuses with
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,25 @@ class Opened:
     effects: Effects = field(default_factory=Effects)
 
 
+class SetupStep(enum.IntEnum):
+    """Where a create or join flow is, for a progress display (in this order)."""
+
+    CHECKING_RELAY = 1
+    PREPARING_TOKEN = 2  # create: keys made on a blank token (or the existing ones read)
+    FINDING_IDENTITY = 3  # join: the token's identity fetched from the relay
+    MAKING_VAULT = 4  # the token unlocks the new vault; the encrypted history is made
+    SIGNING = 5  # the token signs the identity document
+    FINISHING = 6  # the account moves into the profile
+
+
+Progress = Callable[[SetupStep], None]
+
+
+def _report(progress: Progress | None, step: SetupStep) -> None:
+    if progress is not None:
+        progress(step)
+
+
 async def create(
     profile: Profile,
     worker: TokenWorker,
@@ -62,20 +82,24 @@ async def create(
     enroll: EnrollOptions | None,
     tls_pin: str | bool,
     pin: str | None = None,
+    progress: Progress | None = None,
 ) -> Opened:
     """Relay check -> token -> vault -> database -> device keys -> genesis signed by the
     token, all built aside (``staging``) and moved into the profile at the end."""
     aside = staging.prepare(profile)
     db: DbThread | None = None
     try:
+        _report(progress, SetupStep.CHECKING_RELAY)
         tls_pin = await _check_relay(relay_url, tls_pin)
         asking = RememberingPrompter.for_enrollment(prompter, enroll, pin)
         token = await worker.run(opts.tokens.open, asking, [])
         try:
             had_keys = await worker.run(_has_keys, token)
+            _report(progress, SetupStep.PREPARING_TOKEN)
             public = await worker.run(account.adopt_token, token, enroll, profile)
             if had_keys:  # a used token: make sure it is not someone's identity already
                 await _refuse_known_identity(opts, relay_url, tls_pin, public)
+            _report(progress, SetupStep.MAKING_VAULT)
             master_key, code = await worker.run(account.new_vault, aside, token, opts.recovery_cost)
             db = DbThread()
             database = await db.run(
@@ -86,6 +110,7 @@ async def create(
                 relay_url,
             )  # fmt: skip
             genesis = account.genesis_for(public, account.token_label(token), draft, opts.env)
+            _report(progress, SetupStep.SIGNING)
             signed = await worker.run(account.sign_document, token, genesis)
             ref = token.ref
         finally:
@@ -95,6 +120,7 @@ async def create(
             display_name=display_name, device_name=device_name,
         )  # fmt: skip
         await db.run(_store_tls, core, tls_pin)
+        _report(progress, SetupStep.FINISHING)
         core = await _move_into_place(db, database, aside, profile, master_key, opts)
         return Opened(db, core, ref, code)
     except BaseException:
@@ -115,6 +141,7 @@ async def join(
     identity_id: bytes | None,
     tls_pin: str | bool,
     pin: str | None = None,
+    progress: Progress | None = None,
 ) -> Opened:
     """Find our identity by the token, make a device, sign it into the chain's next
     version with the token, and queue the news for our other devices (built aside,
@@ -122,10 +149,12 @@ async def join(
     aside = staging.prepare(profile)
     db: DbThread | None = None
     try:
+        _report(progress, SetupStep.CHECKING_RELAY)
         tls_pin = await _check_relay(relay_url, tls_pin)
         asking = RememberingPrompter.for_enrollment(prompter, None, pin)
         token = await worker.run(opts.tokens.open, asking, [])
         try:
+            _report(progress, SetupStep.FINDING_IDENTITY)
             public = await worker.run(account.adopt_token, token, None, profile)
             raw = await _fetch_own_chain(opts, relay_url, tls_pin, public, identity_id)
             docs = decode_documents(raw)
@@ -133,6 +162,7 @@ async def join(
             account.check_token_in(verified, public)
             if identity_id is None:  # found by the token alone: make sure it is really ours
                 account.check_token_signed(docs, public)
+            _report(progress, SetupStep.MAKING_VAULT)
             master_key, code = await worker.run(account.new_vault, aside, token, opts.recovery_cost)
             db = DbThread()
             database = await db.run(
@@ -143,6 +173,7 @@ async def join(
                 verified.root_token, relay_url,
             )  # fmt: skip
             unsigned = account.next_with_device(verified.head_document, draft, opts.env)
+            _report(progress, SetupStep.SIGNING)
             signed = await worker.run(account.sign_document, token, unsigned)
             ref = token.ref
         finally:
@@ -153,6 +184,7 @@ async def join(
         )  # fmt: skip
         await db.run(_store_tls, core, tls_pin)
         effects = await db.run(actions.announce_devices, core, False)
+        _report(progress, SetupStep.FINISHING)
         core = await _move_into_place(db, database, aside, profile, master_key, opts)
         return Opened(db, core, ref, code, effects)
     except BaseException:

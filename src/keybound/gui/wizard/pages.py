@@ -285,7 +285,6 @@ class WorkingPage(Page):
         super().__init__(self.tr("Setting up"), parent)
         self.status = self.text("")
         self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # the token's steps have no known length
         self.progress.setAccessibleName(self.tr("Progress"))
         self.progress.setTextVisible(False)
         self.body.addWidget(self.progress)

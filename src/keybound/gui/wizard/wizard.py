@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QFileDialog, QStackedWidget, QVBoxLayout, QWidget
 
 from keybound.client import onboarding
 from keybound.client.messenger import Messenger, Options
+from keybound.client.onboarding import SetupStep
 from keybound.client.recovery_file import save_recovery_code
 from keybound.client.relay_probe import RelayProbe, probe_relay
 from keybound.client.token_watch import OPENPGP_FACTORY_ADMIN_PIN, TokenChoice, TokenWatch
@@ -367,27 +368,35 @@ class FirstRunWizard(QWidget):
         self.working.touch.hide()
         if self.purpose is Purpose.JOIN:
             self.working.title.setText(self.tr("Adding this computer"))
-            self.working.status.setText(
-                self.tr("Signing this computer into your account with your key…")
-            )
+            self.working.status.setText(self.tr("Starting…"))
             work: Any = Messenger.join_account(
                 self._profile, self._relay_url, self.prompter, tls_pin=self._tls_pin,
-                options=self._with_token(), pin=pin,
+                options=self._with_token(), pin=pin, progress=self._step,
             )  # fmt: skip
         else:
             self.working.title.setText(self.tr("Creating your account"))
-            self.working.status.setText(
-                self.tr("Creating keys on your key and your encrypted history…")
-                if enroll is not None and enroll.user_pin
-                else self.tr("Creating your account with your key…")
-            )
+            self.working.status.setText(self.tr("Starting…"))
             work = Messenger.create_account(
                 self._profile, self._relay_url, self.prompter,
                 display_name=self.name.name.text().strip(), enroll=enroll, tls_pin=self._tls_pin,
-                options=self._with_token(), pin=pin,
+                options=self._with_token(), pin=pin, progress=self._step,
             )  # fmt: skip
+        self.working.progress.setRange(0, len(SetupStep))
+        self.working.progress.setValue(0)
         self.go(WizardState.WORKING)
         self._work = self._bridge.run(work, done=self._work_done, failed=self._work_failed)
+
+    def _step(self, step: SetupStep) -> None:
+        texts = {
+            SetupStep.CHECKING_RELAY: self.tr("Checking the relay…"),
+            SetupStep.PREPARING_TOKEN: self.tr("Preparing your key (new keys take a moment)…"),
+            SetupStep.FINDING_IDENTITY: self.tr("Fetching your account from the relay…"),
+            SetupStep.MAKING_VAULT: self.tr("Creating this computer's encrypted history…"),
+            SetupStep.SIGNING: self.tr("Your key signs your identity…"),
+            SetupStep.FINISHING: self.tr("Finishing…"),
+        }
+        self.working.status.setText(texts[step])
+        self.working.progress.setValue(int(step))
 
     def _cancel_work(self) -> None:
         work, self._work = self._work, None
