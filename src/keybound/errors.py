@@ -612,6 +612,16 @@ class NotAKeyboundRelay(RelayCheckFailed):
         super().__init__(f"{host}:{port} answers, but it is not a Keybound relay: {detail}.")
 
 
+class NoIdentityForToken(UserFacingError):
+    """``init --join`` with a token the relay knows no identity of."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The relay knows no Keybound account of this security key. Create one with init "
+            "(without --join), or name the account with --identity ID."
+        )
+
+
 class TokenHasIdentity(UserFacingError):
     """``init`` on a token that already belongs to an identity on the relay."""
 

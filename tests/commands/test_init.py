@@ -107,6 +107,8 @@ def test_a_setup_cut_short_by_a_pulled_card_or_missing_pins_can_simply_be_run_ag
     assert not (carol.profile / "keyslots.kbv").exists()
     assert not (carol.profile / "history.db").exists()
     card.insert()
+    joining = carol.run(*init_args(dev_relay, card.reader, "--join", "--dev-tls"), expect=1)
+    assert "knows no Keybound account of this security key" in joining.err, joining.err
 
     # the same command again: the card kept the keys the first run made, so only its PIN
     again = carol.run(*args, pins=[PIN])

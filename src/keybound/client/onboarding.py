@@ -31,7 +31,7 @@ from keybound.client.pin_memory import RememberingPrompter
 from keybound.client.profile import Profile
 from keybound.client.relay_probe import probe_relay
 from keybound.client.tls_pin import MemoryPinStore, normalize_fingerprint
-from keybound.errors import NoKeysOnToken, RelayRefused, TokenHasIdentity
+from keybound.errors import NoIdentityForToken, NoKeysOnToken, RelayRefused, TokenHasIdentity
 from keybound.identity.chain import verify_chain
 from keybound.identity.document import token_id
 from keybound.store.database import Database
@@ -157,6 +157,8 @@ async def join(
             _report(progress, SetupStep.FINDING_IDENTITY)
             public = await worker.run(account.adopt_token, token, None, profile)
             raw = await _fetch_own_chain(opts, relay_url, tls_pin, public, identity_id)
+            if identity_id is None and not raw:
+                raise NoIdentityForToken()
             docs = decode_documents(raw)
             verified = verify_chain(docs, None, opts.env.now_s())
             account.check_token_in(verified, public)
@@ -280,12 +282,9 @@ async def token_identity(
 async def _identity_signed_by(
     opts: Options, relay_url: str, tls_pin: str | bool, public: PublicKey
 ) -> bytes | None:
-    try:
-        raw = await _fetch_own_chain(opts, relay_url, tls_pin, public, None)
-    except RelayRefused as exc:
-        if exc.code == ErrorCode.NOT_FOUND:
-            return None
-        raise
+    raw = await _fetch_own_chain(opts, relay_url, tls_pin, public, None)
+    if not raw:
+        return None
     docs = decode_documents(raw)
     verified = verify_chain(docs, None, opts.env.now_s())
     if any(doc.signer == token_id(public) for doc in docs):
@@ -330,7 +329,12 @@ async def _fetch_own_chain(
     try:
         if identity_id is not None:
             return await link.fetch_identity(identity_id)
-        return await link.find_identity(token_id(public))
+        try:
+            return await link.find_identity(token_id(public))
+        except RelayRefused as exc:
+            if exc.code == ErrorCode.NOT_FOUND:
+                return []  # the relay knows no identity of this token
+            raise
     finally:
         await link.close()
 
