@@ -23,7 +23,7 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, chat, demo, gui, listen, repair, simulate, token
+    from .commands import account, chat, demo, gui, listen, relay, repair, simulate, token
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_parser(sub)
     chat.add_parsers(sub)
     listen.add_parser(sub)
+    relay.add_parser(sub)
     repair.add_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
@@ -109,12 +110,14 @@ MESSENGER_COMMANDS = frozenset(
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import account, chat, demo, gui, listen, repair, simulate, token
+    from .commands import account, chat, demo, gui, listen, relay, repair, simulate, token
 
     if args.command in (None, "gui"):  # `keybound` alone opens the app
         return gui.run(args, profile_dir(args.profile))
     if args.command == "init":
         return account.run(args, profile_dir(args.profile))
+    if args.command == "relay":
+        return relay.run(args, profile_dir(args.profile))
     if args.command == "listen":
         return listen.run(args, profile_dir(args.profile))
     if args.command == "repair":

@@ -643,6 +643,93 @@ class InvalidRelayAddress(UserFacingError):
         super().__init__(f"The relay address is not usable: {detail}.")
 
 
+# --- checking a relay before an account is made on it (client.relay_probe) ---------------
+
+
+class RelayCheckFailed(UserFacingError):
+    """The relay failed the check made before anything is created; nothing was made."""
+
+
+class RelayHostUnknown(RelayCheckFailed):
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(f"The relay's host name {host} is not known. Check the address.")
+
+
+class RelayPortClosed(RelayCheckFailed):
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        super().__init__(
+            f"Nothing accepts connections on port {port} of {host}. Check the port, "
+            "or whether the relay is running."
+        )
+
+
+class RelayNotAnswering(RelayCheckFailed):
+    def __init__(self, host: str, detail: str) -> None:
+        self.host, self.detail = host, detail
+        super().__init__(f"The relay at {host} cannot be reached: {detail}.")
+
+
+class RelayCertificateUntrusted(RelayCheckFailed):
+    """A self-signed (``--dev-tls``) or otherwise unverifiable relay certificate.
+
+    Carries the certificate's SHA-256 fingerprint so the person can compare it
+    with the one the relay printed and pin it.
+    """
+
+    def __init__(self, fingerprint: str, expected: str | None = None) -> None:
+        self.fingerprint, self.expected = fingerprint, expected
+        if expected is not None:
+            text = (
+                f"The relay's certificate (SHA-256 {fingerprint}) is not the one you named "
+                f"({expected}). Someone may be intercepting the connection; nothing was created."
+            )
+        else:
+            text = (
+                "The relay's certificate is not trusted by this computer (self-signed?). "
+                f"Its SHA-256 fingerprint is {fingerprint}. If the relay's operator shows the "
+                f"same one, pin it with --tls-fingerprint {fingerprint.replace(':', '')}."
+            )
+        super().__init__(text)
+
+
+class RelayWrongHost(RelayCheckFailed):
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(
+            f"The relay's certificate is not made out for {host}. Check the host name."
+        )
+
+
+class NotAKeyboundRelay(RelayCheckFailed):
+    def __init__(self, host: str, port: int, detail: str) -> None:
+        self.host, self.port, self.detail = host, port, detail
+        super().__init__(f"{host}:{port} answers, but it is not a Keybound relay: {detail}.")
+
+
+class NoIdentityForToken(UserFacingError):
+    """``init --join`` with a token the relay knows no identity of."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The relay knows no Keybound account of this security key. Create one with init "
+            "(without --join), or name the account with --identity ID."
+        )
+
+
+class TokenHasIdentity(UserFacingError):
+    """``init`` on a token that already belongs to an identity on the relay."""
+
+    def __init__(self, identity_id: bytes) -> None:
+        self.identity_id = identity_id
+        super().__init__(
+            f"This security key already holds the Keybound identity {identity_id.hex()}. "
+            "To use it on this computer, add this computer to that account: run init again "
+            "with --join."
+        )
+
+
 class AttachmentError(UserFacingError):
     """An attachment could not be opened; no partial file was left behind."""
 

@@ -278,10 +278,3 @@ def load_core(db: Database, master_key: MasterKey, env: Environment) -> Core:
         processed=repo.is_processed,
     )
     return Core(db, machine, book, env, own.identity_id, device.device_id)
-
-
-def refuse_existing(profile: Profile) -> None:
-    if profile.exists() or profile.history.exists():
-        raise ProfileError(
-            f"There is already an account in {profile.root}. Use another profile directory."
-        )

@@ -23,7 +23,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from keybound.client import account, actions, chatview, contacts, onboarding, pq_upgrade, requests
+from keybound.client import (
+    account,
+    actions,
+    chatview,
+    contacts,
+    onboarding,
+    pq_upgrade,
+    relay_change,
+    requests,
+)
 from keybound.client import attachments as files
 from keybound.client import events as ev
 from keybound.client import settings as cfg
@@ -37,6 +46,7 @@ from keybound.client.outbox import advance
 from keybound.client.presence import PresenceWatch
 from keybound.client.profile import Profile
 from keybound.client.receiving import RUNNING, ReceivingState
+from keybound.client.relay_probe import RelayProbe, probe_relay
 from keybound.client.requests import RequestInfo
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
@@ -127,9 +137,17 @@ class Messenger:
         enroll: EnrollOptions | None = None,
         tls_pin: str | bool = False,
         options: Options | None = None,
+        pin: str | None = None,
+        progress: onboarding.Progress | None = None,
     ) -> tuple[Messenger, str]:
         """A new identity on the present token; returns the Messenger and the recovery
         code (show it once; it is stored nowhere).
+
+        The relay is checked first (``relay_probe``; a ``RelayCheckFailed`` names the
+        cause) and the account is built aside and moved into place at the end, so a
+        failed setup can simply be run again.  Each PIN is asked once: the PINs in
+        ``enroll``, or ``pin`` (a token's PIN the app already asked for), are used for
+        every later request of the flow.  ``progress`` hears each ``onboarding.SetupStep``.
 
         ``enroll``: how to set up a blank token (its PINs); without it a blank token
         is refused (``NoKeysOnToken``).  ``tls_pin``: True to pin a ``--dev-tls``
@@ -144,7 +162,8 @@ class Messenger:
             prof, prompter, opts,
             lambda worker: onboarding.create(
                 prof, worker, prompter, opts, relay_url=relay_url, display_name=display_name,
-                device_name=name, enroll=enroll, tls_pin=tls_pin,
+                device_name=name, enroll=enroll, tls_pin=tls_pin, pin=pin,
+                progress=progress,
             ),
         )  # fmt: skip
 
@@ -159,6 +178,8 @@ class Messenger:
         device_name: str | None = None,
         tls_pin: str | bool = False,
         options: Options | None = None,
+        pin: str | None = None,
+        progress: onboarding.Progress | None = None,
     ) -> tuple[Messenger, str]:
         """Make this installation a new device of the identity whose token is plugged in
         (the same token as on the first device, or a spare one of the identity).
@@ -176,7 +197,8 @@ class Messenger:
             prof, prompter, opts,
             lambda worker: onboarding.join(
                 prof, worker, prompter, opts, relay_url=relay_url, device_name=name,
-                identity_id=identity_id, tls_pin=tls_pin,
+                identity_id=identity_id, tls_pin=tls_pin, pin=pin,
+                progress=progress,
             ),
         )  # fmt: skip
 
@@ -815,6 +837,17 @@ class Messenger:
             raise UserFacingError(f"There is no setting {key!r} of that type.")
         s = self._need()
         await s.db.run(s.core.set_setting, key, value)
+
+    async def change_relay(self, url: str, tls_pin: str | bool = False) -> RelayProbe:
+        """Check ``url`` (``relay_probe``) and make it this profile's relay.
+
+        ``tls_pin`` as for :meth:`create_account`.  Takes effect at the next unlock
+        (``keybound relay set`` opens the profile for just this change).
+        """
+        probe = await probe_relay(url, tls_pin)
+        s = self._need()
+        await s.db.run(relay_change.apply, s.core, probe)
+        return probe
 
     # === internals ==========================================================================
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..client.messenger import Messenger, Options
+from ..client.relay_probe import probe_relay
 from ..errors import UserFacingError
 from ..pins import CliPrompter, PinSource
 from ..token.base import EnrollOptions, TokenKind
@@ -29,10 +30,17 @@ Create a Keybound account on the security key or smartcard that is plugged in
 (a blank one gets keys and PINs first), or with --join add this computer as a
 new device of the account the token already belongs to.
 
-PINs with --pin-fd, one per line. A blank OpenPGP card first: current admin PIN
-(empty line for the factory default), new PIN, new admin PIN; a blank FIDO2
-key: its new PIN (or its current PIN if it has one). Then the PIN each time
-the token asks for it (to unlock and to sign).
+The relay is checked first (its name, port, TLS certificate and protocol); a
+relay that fails is named with the cause and nothing is created. The account is
+built aside and moved into the profile at the end, so if setup stops half way
+(token pulled out, PINs running out), running the same command again works.
+
+Each PIN is asked once. PINs with --pin-fd, one per line. A blank OpenPGP card:
+current admin PIN (empty line for the factory default), new PIN, new admin
+PIN; a blank FIDO2 key: its new PIN (or its current PIN if it has one). A
+token that already has keys (for example from a setup that stopped half way):
+its PIN. A token that already holds an identity on the relay is refused with
+that identity named: use --join to add this computer to it.
 """
 
 
@@ -78,9 +86,11 @@ def run(args: argparse.Namespace, profile: Path, out: TextIO | None = None) -> i
 async def _init(args: argparse.Namespace, profile: Path, worker: TokenWorker, out: TextIO) -> int:
     pins = session.pin_source(args)
     prompter = CliPrompter(pins)
+    args.token_reader = session.reader_name(args.token_reader)
     tokens = session.token_source(args)
     options = Options(tokens=tokens, token_worker=worker)
     tls_pin: str | bool = args.tls_fingerprint or bool(args.dev_tls)
+    await probe_relay(args.relay, tls_pin)  # a bad relay is named before any PIN is asked
     if args.join:
         try:
             identity = bytes.fromhex(args.identity) if args.identity else None

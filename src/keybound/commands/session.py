@@ -67,12 +67,33 @@ def token_source(args: argparse.Namespace) -> PresentTokens:
     return PresentTokens(
         kind=TokenKind(kind) if kind else None,
         serial=getattr(args, "token_serial", None),
-        reader=getattr(args, "token_reader", None),
+        reader=reader_name(getattr(args, "token_reader", None)),
     )
 
 
+def reader_name(value: str | None) -> str | None:
+    """``--reader``: a reader's name as ``token list`` prints it, or its number (0 is the
+    first PC/SC reader; the vpcd slot ``token simulate --reader`` uses, for the first pair)."""
+    if value is None or not value.strip().isdigit():
+        return value
+    from ..token.pcsc import list_readers
+
+    readers = list_readers()
+    index = int(value)
+    if index >= len(readers):
+        raise UserFacingError(
+            f"There is no reader {index}: this computer has {len(readers)} PC/SC reader(s) "
+            "(numbered from 0)."
+        )
+    return readers[index]
+
+
 def add_token_selector(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--reader", dest="token_reader", help="use the token in this reader")
+    parser.add_argument(
+        "--reader",
+        dest="token_reader",
+        help="use the token in this reader: its name (as `token list` prints) or number (0, 1, ..)",
+    )
     parser.add_argument("--serial", dest="token_serial", help="use the token with this serial")
     parser.add_argument(
         "--kind", dest="token_kind", choices=[k.value for k in TokenKind], help="openpgp or fido2"
