@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from keybound.client.account import refuse_existing
 from keybound.client.history_repair import repair_history
 from keybound.client.profile import Profile
+from keybound.client.staging import prepare as prepare_setup
 from keybound.errors import HistoryDamaged, HistoryUnreadable, ProfileError
 from keybound.token.worker import TokenWorker
 from tests.relay.server_fixtures import RelayProcess
@@ -96,7 +96,7 @@ def test_a_keyslot_file_left_only_as_its_backup_is_one_account_and_restores(
         backup = keyslots.with_name(keyslots.name + ".bak")
         keyslots.rename(backup)  # as a rewrite cut short between its two renames leaves it
         with pytest.raises(ProfileError, match="already an account"):
-            refuse_existing(Profile(dave.profile))  # what `init` says ...
+            prepare_setup(Profile(dave.profile))  # what `init` says ...
         await dave.open()  # ... and every other command agrees: it is an account
         assert keyslots.exists() and not backup.exists()  # restored from the backup
         await dave.close()
