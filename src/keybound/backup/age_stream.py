@@ -25,6 +25,8 @@ CHUNK = 64 * 1024
 TAG = 16
 NONCE_SIZE = 16
 _MAX_COUNTER = 1 << 88
+# A flipped byte and a cut inside a chunk look the same to the authenticator.
+_FAILS = "part of it is damaged or missing (it fails authentication)"
 
 
 def payload_key(file_key: bytes, nonce: bytes) -> bytes:
@@ -106,9 +108,9 @@ class PayloadReader:
                 try:
                     self._aead.decrypt(_chunk_nonce(self._counter, False), sealed, None)
                 except InvalidTag:
-                    raise BackupDamaged("part of its content fails authentication") from None
+                    raise BackupDamaged(_FAILS) from None
                 raise BackupTruncated() from None
-            raise BackupDamaged("part of its content fails authentication") from None
+            raise BackupDamaged(_FAILS) from None
         if last and not plain and self._counter > 0:
             raise BackupDamaged("its last chunk is empty")
         self._counter += 1
