@@ -282,3 +282,46 @@ def test_restore_cancelled_midway_changes_nothing(
     assert dump(target.db) == before
     target.db.close()
     assert threading.active_count() >= 1
+
+
+def test_stock_age_decrypts_a_passphrase_backup_and_tar_lists_it(
+    source: tuple[Repository, Path], tmp_path: Path
+) -> None:
+    import subprocess
+
+    from .stock_age import decrypt_with_passphrase
+
+    _, path = source
+    out = tmp_path / "backup.tar"
+    code, screen = decrypt_with_passphrase(path, out, PASS)
+    assert code == 0, screen
+    listed = subprocess.run(["tar", "tf", str(out)], capture_output=True, check=True, text=True)
+    names = listed.stdout.split()
+    assert names[0] == layout.HEADER and names[-1] == layout.MANIFEST
+    assert sum(n.startswith("attachments/") for n in names) == 6
+    code, _ = decrypt_with_passphrase(path, tmp_path / "wrong.tar", "not it")
+    assert code != 0 and not (tmp_path / "wrong.tar").exists()
+
+
+def test_a_backup_stock_age_encrypted_is_restored(
+    source: tuple[Repository, Path], tmp_path: Path
+) -> None:
+    from keybound.backup.age_file import open_payload
+
+    from .stock_age import encrypt_with_passphrase
+
+    repo, path = source
+    tar = tmp_path / "backup.tar"
+    with path.open("rb") as f:
+        reader = open_payload(f, [ScryptIdentity(PASS)])
+        tar.write_bytes(reader.read())
+    theirs = tmp_path / "theirs.age"
+    code, screen = encrypt_with_passphrase(tar, theirs, PASS)
+    assert code == 0, screen
+    assert theirs.read_bytes().startswith(b"age-encryption.org/v1\n-> scrypt ")
+    (tmp_path / "restored").mkdir()
+    restored = _restore(theirs, tmp_path / "restored")
+    try:
+        assert dump(restored.db) == dump(repo.db)
+    finally:
+        restored.db.close()
