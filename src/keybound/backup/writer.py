@@ -78,7 +78,7 @@ class _Writer:
                 if path.stat().st_size != size:
                     return False
                 reader = _HashingReader(source, self.tally, self.control)
-                self.tar.addfile(self.info(name, size), reader)  # type: ignore[arg-type]
+                self.tar.addfile(self.info(name, size), reader)
         except FileNotFoundError:
             return False
         self.tally.members[name] = {"size": size, "sha256": reader.digest.hexdigest()}
