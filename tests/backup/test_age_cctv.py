@@ -77,9 +77,11 @@ def test_vector(name: str) -> None:
             digest.update(piece)
         assert digest.hexdigest() == fields["payload"][0]
         return
+    def read_all() -> None:
+        open_payload(io.BytesIO(body), _identities(fields)).finish()
+
     with pytest.raises(errors[expect]) as caught:
-        reader = open_payload(io.BytesIO(body), _identities(fields))
-        reader.finish()
+        read_all()
     if expect == "payload failure":  # not an earlier, lower-level failure
         assert not isinstance(caught.value, BackupHeaderInvalid)
 

@@ -65,7 +65,7 @@ def _restore(path: Path, target: Path, passphrase: str = PASS, own: bytes = ME) 
 
 
 def test_verify_reports_what_the_backup_holds(source: tuple[Repository, Path]) -> None:
-    repo, path = source
+    _, path = source
     info = ops.verify(path, [ScryptIdentity(PASS)], Control())
     assert info.identity_id == ME and info.created_at == 123 and info.format == 1
     assert info.counts.messages == 60 and info.counts.contacts == 2
@@ -81,7 +81,7 @@ def test_restore_into_a_fresh_history_gives_an_equal_history(
         assert dump(restored.db) == dump(repo.db)
         sending = restored.db.query("SELECT failure_reason FROM messages WHERE status='failed'")
         assert len(sending) == 1 and sending[0][0]  # "sending" came back failed, with a reason
-        for path_text, in restored.db.query(
+        for (path_text,) in restored.db.query(
             "SELECT local_path FROM attachments WHERE local_state = 'local'"
         ):
             original = repo.db.query_one(
@@ -94,7 +94,7 @@ def test_restore_into_a_fresh_history_gives_an_equal_history(
             assert Path(path_text).stat().st_mode & 0o077 == 0
         # No crypto state, outbox or devices came along.
         for table in ("crypto_state", "outbox", "devices", "compose_queue"):
-            assert restored.db.query(f"SELECT count(*) FROM {table}")[0][0] == 0
+            assert restored.db.query(f"SELECT count(*) FROM {table}")[0][0] == 0  # noqa: S608
     finally:
         restored.db.close()
 
@@ -195,15 +195,16 @@ def _rewrite(path: Path, out: Path, change: object) -> None:
 
     with path.open("rb") as f:
         plain = open_payload(f, [ScryptIdentity(PASS)]).read()
-    src = tarfile.open(fileobj=io.BytesIO(plain), mode="r:")
-    with AgeFileWriter(out, [ScryptRecipient(PASS, log_n=10)]) as sink:
-        dst = tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT)  # type: ignore[call-overload]
+    with (
+        tarfile.open(fileobj=io.BytesIO(plain), mode="r:") as src,
+        AgeFileWriter(out, [ScryptRecipient(PASS, log_n=10)]) as sink,
+        tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as dst,  # type: ignore[call-overload]
+    ):
         for member in src:
             data = src.extractfile(member).read()  # type: ignore[union-attr]
             data = change(member.name, data)  # type: ignore[operator]
             member.size = len(data)
             dst.addfile(member, io.BytesIO(data))
-        dst.close()
 
 
 def test_newer_format_version(source: tuple[Repository, Path], tmp_path: Path) -> None:
@@ -239,7 +240,8 @@ def test_stock_tar_reads_the_payload(source: tuple[Repository, Path], tmp_path: 
     _, path = source
     with path.open("rb") as f:
         plain = open_payload(f, [ScryptIdentity(PASS)]).read()
-    names = tarfile.open(fileobj=io.BytesIO(plain)).getnames()
+    with tarfile.open(fileobj=io.BytesIO(plain)) as tar:
+        names = tar.getnames()
     assert names[0] == layout.HEADER and names[-1] == layout.MANIFEST
     assert layout.CONTACTS in names and any(n.startswith("attachments/") for n in names)
 

@@ -72,7 +72,9 @@ def openpgp(worker: TokenWorker, state: Path, card: VirtualCard | None = None) -
     def make() -> OpenPgpToken:
         transport = InProcessTransport(card or build_card("openpgp", state))
         token = OpenPgpToken(transport, PROMPTER, Transport.INPROCESS)
-        token.enroll(EnrollOptions(user_pin=PIN, admin_pin="87654321", current_admin_pin="12345678"))
+        token.enroll(
+            EnrollOptions(user_pin=PIN, admin_pin="87654321", current_admin_pin="12345678")
+        )
         return token
 
     token: OpenPgpToken = worker.call(make)
@@ -179,7 +181,7 @@ def test_fido2_backup_follows_the_plugin_spec(
         rest = f.read()
     (stanza,) = header.stanzas
     assert stanza.type == "fido2-hmac" and b64decode(stanza.args[0]) == b"\x00\x02"
-    share, pin, salt, credential = (b64decode(a) for a in stanza.args[1:])
+    _share, pin, salt, credential = (b64decode(a) for a in stanza.args[1:])
     assert pin == b"\x01" and len(salt) == 32
     secret = worker.call(key_token.age_hmac_secret, credential, salt, True)
     assert x25519_public(secret) == key.public

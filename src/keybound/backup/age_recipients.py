@@ -166,8 +166,7 @@ def _scrypt_key(passphrase: str, salt: bytes, log_n: int) -> bytes:
         )
     except (ValueError, MemoryError):
         raise BackupError(
-            "This backup's passphrase protection needs more memory than this computer "
-            "can give it."
+            "This backup's passphrase protection needs more memory than this computer can give it."
         ) from None
 
 

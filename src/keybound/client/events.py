@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keybound.backup.values import BackupInfo, Progress, RestoreSummary
 from keybound.client.link import LinkStatus
 from keybound.client.values import ContactInfo, LockReason, Message, MessageStatus
 
@@ -163,3 +164,36 @@ class EngineError(Event):
 
     text: str
     what: str = ""  # short machine-readable tag, e.g. "publish_keys", "inbox"
+
+
+# --- backups ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupProgress(Event):
+    """A long backup step moved on (also given to the caller's progress callback)."""
+
+    operation: str  # "create", "verify", "restore", "export"
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class BackupCreated(Event):
+    path: str
+    info: BackupInfo
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class BackupFailed(Event):
+    """A backup did not complete; ``text`` is a sentence for people (show a notification)."""
+
+    text: str
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class HistoryRestored(Event):
+    """A backup was merged into the history: re-read the conversation list."""
+
+    summary: RestoreSummary

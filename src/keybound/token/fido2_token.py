@@ -490,9 +490,7 @@ class Fido2Token(Token):
         pin_param: dict[str, Any] = {}
         if self._pin_set():
             pin = self._ask_pin("backup key")
-            protocol, token = self._pin_token(
-                pin, ClientPin.PERMISSION.MAKE_CREDENTIAL, AGE_RP_ID
-            )
+            protocol, token = self._pin_token(pin, ClientPin.PERMISSION.MAKE_CREDENTIAL, AGE_RP_ID)
             pin_param = {
                 "pin_uv_param": protocol.authenticate(token, client_data_hash),
                 "pin_uv_protocol": protocol.VERSION,

@@ -416,7 +416,9 @@ class OpenPgpToken(Token):
         response = self._command(Ins.PSO, PSO_DECIPHER >> 8, PSO_DECIPHER & 0xFF, cipher)
         shared = check(response, "decrypting", missing=NoKeysOnToken(_NO_KEYS))
         if len(shared) != 32:
-            raise TokenCommunicationError("The card returned a decryption result of the wrong size.")
+            raise TokenCommunicationError(
+                "The card returned a decryption result of the wrong size."
+            )
         return shared
 
     def close(self) -> None:
