@@ -19,7 +19,7 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, chat, demo, listen, simulate, token
+    from .commands import account, backup, chat, demo, listen, simulate, token
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_parser(sub)
     chat.add_parsers(sub)
     listen.add_parser(sub)
+    backup.add_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
     _no_abbreviations(parser)
@@ -94,6 +95,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return account.run(args, profile_dir(args.profile))
     if args.command == "listen":
         return listen.run(args, profile_dir(args.profile))
+    if args.command == "backup":
+        from .commands import backup
+
+        return backup.run(args, profile_dir(args.profile))
     if args.command in MESSENGER_COMMANDS:
         return chat.run(args, profile_dir(args.profile))
     if args.command == "token":
