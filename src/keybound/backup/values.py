@@ -46,7 +46,7 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-@dataclass
+@dataclass(eq=False)
 class Control:
     """Progress reporting and cancellation for one long step (thread-safe)."""
 
