@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parsers(sub)
     listen.add_parser(sub)
     backup.add_parser(sub)
+    backup.add_export_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
     _no_abbreviations(parser)
@@ -99,6 +100,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from .commands import backup
 
         return backup.run(args, profile_dir(args.profile))
+    if args.command == "export":
+        from .commands import backup
+
+        return backup.run_export(args, profile_dir(args.profile))
     if args.command in MESSENGER_COMMANDS:
         return chat.run(args, profile_dir(args.profile))
     if args.command == "token":

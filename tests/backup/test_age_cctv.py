@@ -77,6 +77,7 @@ def test_vector(name: str) -> None:
             digest.update(piece)
         assert digest.hexdigest() == fields["payload"][0]
         return
+
     def read_all() -> None:
         open_payload(io.BytesIO(body), _identities(fields)).finish()
 

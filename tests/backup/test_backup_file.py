@@ -327,3 +327,48 @@ def test_a_backup_stock_age_encrypted_is_restored(
         assert dump(restored.db) == dump(repo.db)
     finally:
         restored.db.close()
+
+
+@pytest.mark.parametrize("fmt", ["html", "json"])
+def test_readable_export(source: tuple[Repository, Path], tmp_path: Path, fmt: str) -> None:
+    import json
+
+    from keybound.backup.export import export_history
+
+    repo, _ = source
+    reader = repo.db.reader()
+    dest = tmp_path / "export"
+    try:
+        export_history(reader, dest, fmt=fmt, conversation_id=None, control=Control())
+    finally:
+        reader.close()
+    assert dest.stat().st_mode & 0o777 == 0o700
+    folders = sorted(p.name for p in dest.iterdir())
+    assert len(folders) == 2 and any(f.startswith("Alice-") for f in folders)
+    alice = next(dest.glob("Alice-*"))
+    if fmt == "json":
+        data = json.loads((alice / "messages.json").read_text())
+        assert data["name"] == "Alice"
+        bodies = [m["body"] for m in data["messages"]]
+        assert any(b and "ünïcødé" in b for b in bodies)
+    else:
+        page = (alice / "messages.html").read_text()
+        assert "ünïcødé 🙂" in page and "<script" not in page
+    files = list(dest.glob("*/files/*"))
+    assert len(files) == 6 and all(f.stat().st_mode & 0o077 == 0 for f in files)
+    assert not (tmp_path / "export.part").exists()
+
+
+def test_export_cancelled_leaves_nothing(source: tuple[Repository, Path], tmp_path: Path) -> None:
+    from keybound.backup.export import export_history
+
+    repo, _ = source
+    control = Control()
+    control.cancelled.set()
+    reader = repo.db.reader()
+    with pytest.raises(OperationCancelled):
+        export_history(
+            reader, tmp_path / "export", fmt="html", conversation_id=None, control=control
+        )
+    reader.close()
+    assert os.listdir(tmp_path) == []

@@ -46,7 +46,9 @@ async def _history(person: Someone) -> list[tuple[Any, ...]]:
     for summary in await person.m.conversations():
         conv = summary.conversation.conversation_id
         for m in await person.m.history(conv, 500):
-            reactions = [(r.emoji, r.sender_identity) for r in await person.m.reactions(m.message_id)]
+            reactions = [
+                (r.emoji, r.sender_identity) for r in await person.m.reactions(m.message_id)
+            ]
             rows.append((conv, m.message_id, m.body, m.sender_identity, m.sent_at, reactions))
     return sorted(rows)
 
@@ -106,9 +108,7 @@ def test_automatic_backups_to_the_card_keep_the_last_k(
             # No backup key yet: the schedule says so as an event instead of failing silently.
             await alice.m.set_setting(cfg.BACKUP_FOLDER, str(folder))
             await alice.m.set_setting(cfg.BACKUP_EVERY_DAYS, 1)
-            await until(
-                lambda: _has(alice, ev.BackupFailed), what="a failure event without keys"
-            )
+            await until(lambda: _has(alice, ev.BackupFailed), what="a failure event without keys")
             assert alice.events_of(ev.BackupFailed)[-1].automatic
             key = await alice.m.add_backup_key()
             assert key.kind == "openpgp"

@@ -35,6 +35,7 @@ from keybound.backup.age_recipients import (
     ScryptIdentity,
     ScryptRecipient,
 )
+from keybound.backup.export import export_history
 from keybound.backup.keys import BackupKey
 from keybound.backup.values import BackupInfo, Control, Progress, RestoreSummary
 from keybound.client import account
@@ -278,6 +279,31 @@ class Backups:
                 await self._worker.run(token.close)
         self._emit(ev.HistoryRestored(summary))
         return summary
+
+    # --- readable export -----------------------------------------------------------------------
+
+    async def export(
+        self,
+        session: Session,
+        dest: Path,
+        *,
+        fmt: str,
+        conversation_id: bytes | None,
+        progress: ProgressCallback | None,
+    ) -> Path:
+        control = self._control("export", progress)
+        core = session.core
+
+        def work() -> Path:
+            reader = core.db.reader()
+            try:
+                return export_history(
+                    reader, dest, fmt=fmt, conversation_id=conversation_id, control=control
+                )
+            finally:
+                reader.close()
+
+        return await self._run(control, lambda: asyncio.to_thread(work))
 
     # --- schedule ------------------------------------------------------------------------------
 

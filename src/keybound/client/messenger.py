@@ -653,6 +653,15 @@ class Messenger:
     async def remove_backup_key(self, public: bytes) -> None:
         await self._backups.remove_key(self._need(), public)
 
+    async def export_history(
+        self, dest: Path, *, fmt: str = "html", conversation_id: bytes | None = None,
+        progress: bk.ProgressCallback | None = None,
+    ) -> Path:  # fmt: skip
+        """An UNENCRYPTED readable copy (``html`` or ``json``) in the new folder ``dest`` (0700)."""
+        return await self._backups.export(
+            self._need(), dest, fmt=fmt, conversation_id=conversation_id, progress=progress
+        )
+
     # === internals ==========================================================================
 
     def _need(self) -> Session:

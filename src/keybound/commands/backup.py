@@ -74,6 +74,55 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     session.add_token_selector(schedule)
 
 
+def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("export", help="a readable, UNENCRYPTED copy of your history")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--html", dest="fmt", action="store_const", const="html", default="html")
+    fmt.add_argument("--json", dest="fmt", action="store_const", const="json")
+    p.add_argument("--conversation", metavar="NAME", help="only this contact or group")
+    p.add_argument("--out", metavar="DIR", required=True, help="a new folder (mode 0700)")
+    session.add_token_selector(p)
+
+
+def run_export(args: argparse.Namespace, profile: Path, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    return session.run(lambda: _export(args, profile, out))
+
+
+async def _export(args: argparse.Namespace, profile: Path, out: TextIO) -> int:
+    err = sys.stderr
+    print(
+        "Warning: the export is NOT encrypted. Anyone who can read the folder can read "
+        "your messages; keep it safe and delete it when done.",
+        file=err,
+    )
+    messenger = await _open(profile, args)
+    try:
+        conversation = None
+        if args.conversation:
+            conversation = await _conversation_named(messenger, args.conversation)
+        bar = Bar(err, "Exporting")
+        try:
+            dest = await messenger.export_history(
+                Path(args.out), fmt=args.fmt, conversation_id=conversation, progress=bar
+            )
+        finally:
+            bar.done()
+    finally:
+        await messenger.close()
+    print(f"exported to {dest}", file=out)
+    return session.EXIT_OK
+
+
+async def _conversation_named(messenger: Messenger, name: str) -> bytes:
+    for summary in await messenger.conversations():
+        conv = summary.conversation
+        if conv.kind == "group" and conv.name == name:
+            return conv.conversation_id
+    contact = await messenger.contact(name)  # raises UnknownContact with a clear sentence
+    return await messenger.direct_conversation(contact.identity_id)
+
+
 # --- passphrases ------------------------------------------------------------------------
 
 
