@@ -2,7 +2,7 @@
 
 One place for what ``docs/backup-format.md`` describes, shared by the writer
 and the reader. IDs are lower-case hex; other binary values (identity
-chains, attachment keys and digests, thumbnails) are unpadded-free standard
+chains, attachment keys and digests, thumbnails) are padded standard
 base64. Times are integer milliseconds since the Unix epoch (UTC).
 """
 
@@ -59,18 +59,32 @@ BASE64_FIELDS = frozenset({"chain", "key", "digest", "thumbnail"})
 BOOL_FIELDS = frozenset({"blocked", "muted", "archived", "outgoing", "deleted"})
 
 
+def _b64(value: Any) -> str:
+    return base64.b64encode(bytes(value)).decode("ascii")
+
+
+def _converter(name: str) -> Any:
+    if name in HEX_FIELDS:
+        return lambda v: None if v is None else bytes(v).hex()
+    if name in BASE64_FIELDS:
+        return lambda v: None if v is None else _b64(v)
+    if name in BOOL_FIELDS:
+        return bool
+    return None
+
+
+_CONVERTERS: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
+
+
 def to_json(columns: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
     """A database row as the JSON object the format describes."""
-    out: dict[str, Any] = {}
-    for name, value in zip(columns, row, strict=True):
-        if value is not None and name in HEX_FIELDS:
-            value = bytes(value).hex()
-        elif value is not None and name in BASE64_FIELDS:
-            value = base64.b64encode(bytes(value)).decode("ascii")
-        elif name in BOOL_FIELDS:
-            value = bool(value)
-        out[name] = value
-    return out
+    plan = _CONVERTERS.get(columns)
+    if plan is None:
+        plan = _CONVERTERS[columns] = [(name, _converter(name)) for name in columns]
+    return {
+        name: value if convert is None else convert(value)
+        for (name, convert), value in zip(plan, row, strict=True)
+    }
 
 
 def from_json(columns: tuple[str, ...], record: dict[str, Any], what: str) -> list[Any]:
@@ -93,8 +107,11 @@ def from_json(columns: tuple[str, ...], record: dict[str, Any], what: str) -> li
     return values
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def loads(data: bytes, what: str) -> Any:

@@ -38,9 +38,11 @@ from keybound.backup.age_recipients import (
 from keybound.backup.export import export_history
 from keybound.backup.keys import BackupKey
 from keybound.backup.values import BackupInfo, Control, Progress, RestoreSummary
-from keybound.client import account
+from keybound.client import account, actions
 from keybound.client import events as ev
 from keybound.client import settings as cfg
+from keybound.client.core import Core, Effects
+from keybound.client.identities import decode_chain
 from keybound.client.options import Options
 from keybound.client.profile import Profile
 from keybound.client.session import Session
@@ -277,6 +279,8 @@ class Backups:
         finally:
             if token is not None:
                 await self._worker.run(token.close)
+        effects = await session.db.run(_adopt_restored_contacts, core)
+        await session.after(effects)
         self._emit(ev.HistoryRestored(summary))
         return summary
 
@@ -368,6 +372,22 @@ class Backups:
         await run(session.core.set_setting, cfg.BACKUP_LAST_AT, session.env.now_ms())
         _prune(folder, max(1, keep))
         return 0.0
+
+
+def _adopt_restored_contacts(core: Core) -> Effects:
+    """Verify and pin the chains the backup brought (their devices become sendable), then
+    tell every contact about this device: the sessions with them are made anew."""
+    for person in core.repo.contacts():
+        if person.chain is None or core.book.get(person.identity_id) is not None:
+            continue
+        try:
+            core.book.accept(
+                core.repo, decode_chain(person.chain), core.env.now_s(), core.now(),
+                expected=person.identity_id,
+            )  # fmt: skip
+        except KeyboundError:
+            log.warning("a restored identity chain did not verify; it is left unpinned")
+    return actions.announce_devices(core, False)
 
 
 def _prune(folder: Path, keep: int) -> None:
