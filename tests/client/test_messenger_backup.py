@@ -133,6 +133,10 @@ def test_automatic_backups_to_the_card_keep_the_last_k(
     run(scenario(), timeout=120)
 
 
+async def _knows_devices(person: Someone, n: int) -> bool:
+    return any(len(c.devices) >= n for c in await person.m.contacts())
+
+
 async def _has(person: Someone, kind: type[ev.Event]) -> bool:
     return bool(person.events_of(kind))
 
@@ -169,7 +173,9 @@ def test_restore_onto_a_new_device_joined_with_the_same_card_through_pcscd(
             assert await _history(newer) == before
             again = await newer.m.restore_backup(path)
             assert again.added.messages == 0 and await _history(newer) == before
-            # Sessions were made anew, not restored: bob reaches the new device.
+            # Sessions were made anew, not restored: the restore told bob about the new
+            # device, and bob reaches it.
+            await until(lambda: _knows_devices(bob, 2), what="bob sees the new device")
             await bob.m.send_text(b_conv, "after the restore")
             conv = before[0][0]
             await until(lambda: _count(newer, conv, 7), what="a new message", timeout=30)  # type: ignore[arg-type]

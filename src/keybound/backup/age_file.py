@@ -1,10 +1,12 @@
-"""Whole age files: written to ``NAME.part`` and renamed only when complete; read as a stream.
+"""Whole age files: written unnamed (or as ``NAME.part``), named only when complete.
 
 ``AgeFileWriter`` is a context manager: leaving it normally seals the last
-chunk, fsyncs the file, renames it to its real name and fsyncs the folder;
-leaving it by an exception (cancel, full disk, a bug) removes the ``.part``
-file, so a person never finds half a backup. A process killed mid-write
-leaves only a ``.part`` file, which the next backup into that folder removes.
+chunk, fsyncs the file, gives it its real name and fsyncs the folder; leaving
+it by an exception (cancel, full disk, a bug) removes what was written, so a
+person never finds half a backup. Where the file system allows it (Linux
+``O_TMPFILE``), the file has no name at all until it is complete, so even a
+process killed mid-write leaves nothing behind; elsewhere it is ``NAME.part``
+(renamed when complete), which the next backup of that name removes.
 """
 
 from __future__ import annotations
@@ -59,13 +61,20 @@ class AgeFileWriter:
         self._stanzas = [r.wrap(self._file_key) for r in _ordered(recipients)]
         self._raw: BinaryIO | None = None
         self._payload: PayloadWriter | None = None
+        self._unnamed = False
         self.written = 0  # plaintext bytes so far
 
     def __enter__(self) -> AgeFileWriter:
         try:
+            if self.path.exists():
+                raise BackupWriteFailed(f"{self.path} exists already; nothing was written.")
             with contextlib.suppress(FileNotFoundError):
                 self.part.unlink()  # left by a killed earlier run
-            fd = os.open(self.part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            fd = open_unnamed(self.path.parent)
+            self._unnamed = fd is not None
+            if fd is None:
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+                fd = os.open(self.part, flags, 0o600)
             self._raw = os.fdopen(fd, "wb", buffering=256 * 1024)
             self._raw.write(encode_header(self._stanzas, self._file_key))
             self._payload = PayloadWriter(self._raw, self._file_key)
@@ -97,9 +106,12 @@ class AgeFileWriter:
             payload.close()
             raw.flush()
             os.fsync(raw.fileno())
+            if self._unnamed:
+                give_name(raw.fileno(), self.path)
             raw.close()
             self._raw = None
-            os.replace(self.part, self.path)
+            if not self._unnamed:
+                os.replace(self.part, self.path)
             _fsync_dir(self.path.parent)
         except OSError as exc:
             self._discard()
@@ -113,8 +125,35 @@ class AgeFileWriter:
             with contextlib.suppress(OSError):
                 self._raw.close()
             self._raw = None
-        with contextlib.suppress(OSError):
-            self.part.unlink()
+        if not self._unnamed:
+            with contextlib.suppress(OSError):
+                self.part.unlink()
+
+
+def open_unnamed(directory: Path) -> int | None:
+    """A new file in ``directory`` with no name yet (mode 0600), or None where unsupported."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return None
+    try:
+        return os.open(directory, flag | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None  # the file system cannot; fall back to a .part name
+        raise
+
+
+def give_name(fd: int, path: Path) -> None:
+    """Link the unnamed file ``fd`` at ``path`` (fails if ``path`` exists).
+
+    A directory fd makes Python call linkat() with AT_SYMLINK_FOLLOW, which the
+    /proc/self/fd link of an O_TMPFILE file needs (plain link() refuses it).
+    """
+    folder = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
 
 
 def _fsync_dir(directory: Path) -> None:

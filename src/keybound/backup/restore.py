@@ -57,6 +57,9 @@ class HistoryImport:
         )
         self.seen_messages = 0
         self.conversation_ids: set[bytes] = set()
+        for stale in attachments_dir.glob(".*.restoring") if attachments_dir.is_dir() else ():
+            with contextlib.suppress(OSError):
+                stale.unlink()  # left by a restore that was killed
 
     def begin(self, identity_id: bytes, created_at: int) -> None:
         if identity_id != self.own:
