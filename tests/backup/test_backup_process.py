@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,7 +56,7 @@ for line in Path("/proc/self/status").read_text().splitlines():
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("big")
     repo = new_history(root / "history.db")
     fill(repo, root / "files", messages=2_000, attachment_size=1)
@@ -74,7 +73,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         )
     repo.db.close()
     (root / "out").mkdir()
-    yield root
+    return root
 
 
 def _child(what: str, root: Path, marker: str = "-") -> subprocess.Popen[str]:

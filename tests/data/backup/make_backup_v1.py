@@ -10,10 +10,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from tests.backup.history import ME, fill, new_history
+
 from keybound.backup import operations as ops
 from keybound.backup.age_recipients import ScryptRecipient
 from keybound.backup.values import Control
-from tests.backup.history import ME, fill, new_history
 
 PASSPHRASE = "keybound sample backup passphrase v1"
 
