@@ -33,6 +33,11 @@ from keybound.store.database import Database
 from tests.backup.history import KEY, ME, new_history
 
 what, root, marker = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+if what == "full-disk":  # the disk fills up after 4 MiB of backup
+    import resource, signal
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, 4 << 20))
+    what = "backup"
 
 def progress(p):
     if marker != "-" and (p.bytes_done or p.messages_done):
@@ -113,6 +118,17 @@ def test_kill_during_backup_leaves_no_file(big: Path, tmp_path: Path) -> None:
     _wait_for(marker, proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert os.listdir(big / "out") == []
+
+
+def test_a_full_disk_during_backup_says_so_and_leaves_no_file(big: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, "full-disk", str(big), "-"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "BackupWriteFailed: There is not enough disk space" in proc.stderr
     assert os.listdir(big / "out") == []
 
 

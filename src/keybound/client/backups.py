@@ -37,6 +37,7 @@ from keybound.backup.age_recipients import (
 )
 from keybound.backup.export import export_history
 from keybound.backup.keys import BackupKey
+from keybound.backup.passphrase import check as check_passphrase
 from keybound.backup.values import BackupInfo, Control, Progress, RestoreSummary
 from keybound.client import account, actions
 from keybound.client import events as ev
@@ -174,6 +175,7 @@ class Backups:
     ) -> BackupInfo:
         recipients: list[Recipient] = []
         if passphrase is not None:
+            check_passphrase(passphrase)  # WeakPassphrase says why
             recipients.append(ScryptRecipient(passphrase))
         if to_keys:
             if passphrase is not None:
