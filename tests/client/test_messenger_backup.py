@@ -102,7 +102,7 @@ def test_automatic_backups_to_the_card_keep_the_last_k(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        alice = await create(tmp_path, "alice", shared_relay.url, worker, automatic_backups=True)
         folder = tmp_path / "auto"
         try:
             # No backup key yet: the schedule says so as an event instead of failing silently.

@@ -684,7 +684,8 @@ class Messenger:
         self._session = session
         self._last_activity = self._env.now_ms()
         await session.start()
-        self._backups.start_schedule(session)
+        if self._options.automatic_backups:
+            self._backups.start_schedule(session)
         self._emit(ev.Unlocked())
         await session.after(opened.effects)
 

@@ -57,6 +57,7 @@ class Options:
     publish_retry_s: float = 2.0  # retry delay for publishing our identity chain
     idle_check_s: float = 1.0
     key_check_s: float = 600.0  # how often to ask the relay how many one-time keys are left
+    automatic_backups: bool = False  # run the backup schedule (listen and the app; not commands)
 
 
 class SettingsPinStore:

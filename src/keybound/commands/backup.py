@@ -20,8 +20,10 @@ from typing import TextIO
 
 from ..backup import passphrase as pp
 from ..backup.values import BackupInfo, Progress, RestoreSummary
+from ..client import events as ev
 from ..client import settings as cfg
 from ..client.backups import needs_passphrase
+from ..client.daemon import Json
 from ..client.messenger import Messenger
 from ..errors import (
     BackupError,
@@ -334,3 +336,13 @@ async def restore_after_join(messenger: Messenger, args: argparse.Namespace, out
     finally:
         bar.done()
     print_summary(summary, out)
+
+
+def backup_event_json(event: ev.Event) -> Json | None:
+    """`listen`'s line for an automatic backup: done, or failed (the notification)."""
+    if isinstance(event, ev.BackupCreated):
+        return {"type": "backup_created", "path": event.path, "automatic": event.automatic,
+                "messages": event.info.counts.messages, "size": event.info.size}  # fmt: skip
+    if isinstance(event, ev.BackupFailed):
+        return {"type": "backup_failed", "text": event.text, "automatic": event.automatic}
+    return None

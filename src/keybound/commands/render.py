@@ -71,6 +71,10 @@ def event_line(event: Json) -> str | None:
         return f"relay: {event['state']}{reason}"
     if kind == "error":
         return f"error: {event.get('message')}"
+    if kind == "backup_created":
+        return f"backup written: {event.get('path')}"
+    if kind == "backup_failed":
+        return f"BACKUP FAILED: {event.get('text')}"
     return None
 
 
