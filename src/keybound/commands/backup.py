@@ -5,7 +5,7 @@ Passphrases come from the terminal or, for scripts, from ``--passphrase-fd N``
 environment. On a terminal, a progress bar goes to stderr; otherwise nothing.
 Ctrl-C (or SIGTERM) cancels: no partial backup file is left, and a restore
 changes nothing. The profile must not be held by `keybound listen` or the app
-at the same time (their own automatic backups and Backups page do the same).
+at the same time (their automatic backups run inside them).
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ async def _open(profile: Path, args: argparse.Namespace) -> Messenger:
     except ProfileInUse:
         raise UserFacingError(
             "Keybound is running with this profile (`keybound listen` or the app). Stop it "
-            "first, or use the app's Backups page; automatic backups run inside it."
+            "first; its automatic backups run inside it."
         ) from None
 
 
