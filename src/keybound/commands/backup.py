@@ -11,6 +11,8 @@ at the same time (their automatic backups run inside them).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import getpass
 import os
 import sys
@@ -18,8 +20,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from ..backup import operations as backup_ops
 from ..backup import passphrase as pp
-from ..backup.values import BackupInfo, Progress, RestoreSummary
+from ..backup.age_recipients import ScryptIdentity
+from ..backup.values import BackupInfo, Control, Progress, RestoreSummary
 from ..client import events as ev
 from ..client import settings as cfg
 from ..client.backups import needs_passphrase
@@ -241,6 +245,15 @@ async def _main(args: argparse.Namespace, profile: Path, out: TextIO) -> int:
     if command in ("verify", "restore"):
         path = Path(args.file)
         secret = phrases.existing() if needs_passphrase(path) else None
+        if command == "verify" and secret is not None:
+            # A passphrase backup is checked without the profile: no PIN, no token.
+            bar = Bar(err, "Verifying")
+            try:
+                info = await verify_with_passphrase(path, secret, bar)
+            finally:
+                bar.done()
+            print_info(info, out, str(path))
+            return session.EXIT_OK
         messenger = await _open(profile, args)
         try:
             bar = Bar(err, "Verifying" if command == "verify" else "Restoring")
@@ -300,6 +313,25 @@ async def create(
         )  # fmt: skip
     finally:
         bar.done()
+
+
+async def verify_with_passphrase(path: Path, secret: str, bar: Bar) -> BackupInfo:
+    loop = asyncio.get_running_loop()
+
+    def report(p: Progress) -> None:
+        loop.call_soon_threadsafe(bar, p)
+
+    control = Control(report)
+    work = asyncio.ensure_future(
+        asyncio.to_thread(backup_ops.verify, path, [ScryptIdentity(secret)], control)
+    )
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        control.cancelled.set()
+        with contextlib.suppress(BaseException):
+            await work
+        raise
 
 
 def print_info(info: BackupInfo, out: TextIO, path: str) -> None:
