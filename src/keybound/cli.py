@@ -23,7 +23,7 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, chat, demo, gui, listen, relay, repair, simulate, token
+    from .commands import account, backup, chat, demo, gui, listen, relay, repair, simulate, token
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_parser(sub)
     relay.add_parser(sub)
     repair.add_parser(sub)
+    backup.add_parser(sub)
+    backup.add_export_parser(sub)
     simulate.add_parser(token.add_parser(sub))
     demo.add_parser(sub)
     gui.add_parser(sub)
@@ -110,7 +112,7 @@ MESSENGER_COMMANDS = frozenset(
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import account, chat, demo, gui, listen, relay, repair, simulate, token
+    from .commands import account, backup, chat, demo, gui, listen, relay, repair, simulate, token
 
     if args.command in (None, "gui"):  # `keybound` alone opens the app
         return gui.run(args, profile_dir(args.profile))
@@ -122,6 +124,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return listen.run(args, profile_dir(args.profile))
     if args.command == "repair":
         return repair.run(args, profile_dir(args.profile))
+    if args.command == "backup":
+        return backup.run(args, profile_dir(args.profile))
+    if args.command == "export":
+        return backup.run_export(args, profile_dir(args.profile))
     if args.command in MESSENGER_COMMANDS:
         return chat.run(args, profile_dir(args.profile))
     if args.command == "token":

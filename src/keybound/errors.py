@@ -814,3 +814,85 @@ class NoWindow(UserFacingError):
             "This profile is in use by a Keybound without a window (keybound listen). "
             "Stop it first, or use another profile."
         )
+
+
+# --- encrypted backups (keybound.backup) ------------------------------------------------
+
+
+class BackupError(UserFacingError):
+    """A backup could not be written, read or restored; the vault was not changed."""
+
+
+class BackupDamaged(BackupError):
+    """The backup file is not a well-formed age file, or part of it fails authentication."""
+
+    def __init__(self, detail: str = "it is damaged or not a Keybound backup") -> None:
+        self.detail = detail
+        super().__init__(f"The backup cannot be read: {detail}. Nothing was restored.")
+
+
+class BackupHeaderInvalid(BackupDamaged):
+    """The age header does not follow the format (a parser failure, before any key is tried)."""
+
+
+class BackupTampered(BackupDamaged):
+    """The header's MAC does not match: the file was changed after it was written."""
+
+    def __init__(self) -> None:
+        super().__init__("its header was changed after it was written")
+
+
+class BackupTruncated(BackupDamaged):
+    """The payload ends before its final chunk: the file was cut short."""
+
+    def __init__(self) -> None:
+        super().__init__("the file is incomplete (it ends early)")
+
+
+class BackupNoMatchingKey(BackupError):
+    """None of the backup's recipients can be opened with what was offered."""
+
+    def __init__(
+        self,
+        message: str = (
+            "None of the keys offered opens this backup: it was made for another passphrase "
+            "or other security keys."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
+class WrongBackupPassphrase(BackupNoMatchingKey):
+    """The passphrase does not open the backup's scrypt stanza."""
+
+    def __init__(self) -> None:
+        super().__init__("Wrong backup passphrase. Nothing was restored.")
+
+
+class BackupOfOtherIdentity(BackupError):
+    """The backup belongs to another Keybound identity than this profile's."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This backup belongs to another Keybound identity, not to this profile. "
+            "Nothing was restored."
+        )
+
+
+class BackupTooNew(BackupError):
+    """The backup was written in a newer backup format than this Keybound reads."""
+
+    def __init__(self, found: int, supported: int) -> None:
+        self.found, self.supported = found, supported
+        super().__init__(
+            f"The backup was made by a newer version of Keybound (backup format {found}, "
+            f"this version reads up to {supported}). Update Keybound to restore it."
+        )
+
+
+class WeakPassphrase(BackupError):
+    """The chosen backup passphrase is too easy to guess."""
+
+
+class BackupWriteFailed(BackupError):
+    """The backup file could not be written (disk full, permissions); no partial file is left."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keybound.backup.values import BackupInfo, Progress, RestoreSummary
 from keybound.client.link import LinkStatus
 from keybound.client.values import ContactInfo, LockReason, Message, MessageStatus
 
@@ -199,3 +200,36 @@ class MessageRequestChanged(Event):
 
     identity_id: bytes
     outcome: str  # "accepted" | "blocked" | "deleted"
+
+
+# --- backups ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupProgress(Event):
+    """A long backup step moved on (also given to the caller's progress callback)."""
+
+    operation: str  # "create", "verify", "restore", "export"
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class BackupCreated(Event):
+    path: str
+    info: BackupInfo
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class BackupFailed(Event):
+    """A backup did not complete; ``text`` is a sentence for people (show a notification)."""
+
+    text: str
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class HistoryRestored(Event):
+    """A backup was merged into the history: re-read the conversation list."""
+
+    summary: RestoreSummary

@@ -23,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from keybound.backup.keys import BackupKey
+from keybound.backup.values import BackupInfo, RestoreSummary
 from keybound.client import (
     account,
     actions,
@@ -34,6 +36,7 @@ from keybound.client import (
     requests,
 )
 from keybound.client import attachments as files
+from keybound.client import backups as bk
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence
@@ -122,6 +125,7 @@ class Messenger:
         self.identity_id = b""  # ours, once unlocked the first time
         self.device_id = b""  # this installation's
         self._presence = PresenceWatch(profile, options.tokens, worker, self._presence_changed)
+        self._backups = bk.Backups(profile, prompter, options, worker, self._emit)
 
     # === creating, opening, locking ====================================================
 
@@ -297,6 +301,8 @@ class Messenger:
         async with self._lifecycle:
             session, self._session = self._session, None
             if session is not None:
+                self._backups.cancel_all()
+                self._backups.stop_schedule()
                 await session.stop()
                 self._emit(ev.Locked(reason))
 
@@ -837,6 +843,59 @@ class Messenger:
             raise UserFacingError(f"There is no setting {key!r} of that type.")
         s = self._need()
         await s.db.run(s.core.set_setting, key, value)
+        self._backups.settings_changed()
+
+    # === backups (see client/backups.py; progress callbacks run on the event loop) ==========
+
+    async def create_backup(
+        self, dest: Path, *, passphrase: str | None = None, to_keys: bool = False,
+        attachments: bool = True, progress: bk.ProgressCallback | None = None,
+    ) -> BackupInfo:  # fmt: skip
+        """Write an age backup of the history to ``dest`` (via ``dest.part``; cancel: no file).
+
+        ``passphrase`` (checked by ``keybound.backup.passphrase.check`` first) or
+        ``to_keys`` (the enrolled backup keys; the present token is enrolled if none is).
+        """
+        return await self._backups.create(
+            self._need(), dest, passphrase=passphrase, to_keys=to_keys,
+            attachments=attachments, progress=progress,
+        )  # fmt: skip
+
+    async def verify_backup(
+        self, path: Path, *, passphrase: str | None = None,
+        progress: bk.ProgressCallback | None = None,
+    ) -> BackupInfo:  # fmt: skip
+        """Decrypt the whole backup and check every hash of its manifest; writes nothing."""
+        return await self._backups.verify(path, passphrase=passphrase, progress=progress)
+
+    async def restore_backup(
+        self, path: Path, *, passphrase: str | None = None,
+        progress: bk.ProgressCallback | None = None,
+    ) -> RestoreSummary:  # fmt: skip
+        """Merge a backup into the history (dedup by message ID); all of it or nothing."""
+        return await self._backups.restore(
+            self._need(), path, passphrase=passphrase, progress=progress
+        )
+
+    async def backup_keys(self) -> list[BackupKey]:
+        """The hardware keys backups are encrypted to (no token needed to encrypt)."""
+        return await self._backups.keys(self._need())
+
+    async def add_backup_key(self) -> BackupKey:
+        """Enroll the present token as a backup key (FIDO2: asks the PIN and two touches)."""
+        return await self._backups.add_key(self._need())
+
+    async def remove_backup_key(self, public: bytes) -> None:
+        await self._backups.remove_key(self._need(), public)
+
+    async def export_history(
+        self, dest: Path, *, fmt: str = "html", conversation_id: bytes | None = None,
+        progress: bk.ProgressCallback | None = None,
+    ) -> Path:  # fmt: skip
+        """An UNENCRYPTED readable copy (``html`` or ``json``) in the new folder ``dest`` (0700)."""
+        return await self._backups.export(
+            self._need(), dest, fmt=fmt, conversation_id=conversation_id, progress=progress
+        )
 
     async def change_relay(self, url: str, tls_pin: str | bool = False) -> RelayProbe:
         """Check ``url`` (``relay_probe``) and make it this profile's relay.
@@ -872,6 +931,8 @@ class Messenger:
         session.upgrade_post_quantum = self._upgrade_post_quantum_quietly
         self._last_activity = self._env.now_ms()
         await session.start()
+        if self._options.automatic_backups:
+            self._backups.start_schedule(session)
         self._emit(ev.Unlocked())
         await session.after(opened.effects)
 

@@ -59,6 +59,7 @@ class Options:
     key_check_s: float = 600.0  # how often to ask the relay how many one-time keys are left
     storage_retry_s: float = 1.0  # receiving paused (disk full): first retry, then doubling
     storage_retry_max_s: float = 15.0
+    automatic_backups: bool = False  # run the backup schedule (listen and the app; not commands)
 
 
 class SettingsPinStore:

@@ -26,6 +26,11 @@ TLS_PINNED = "relay_tls_pinned"  # True: pin the certificate (first use) instead
 TLS_PIN = "relay_tls_pin"  # SHA-256 of the relay certificate, for --dev-tls relays
 PUBLISHED_VERSION = "published_chain_version"  # the own chain version the relay has
 NOTIFY_TEXT = "notify_show_text"  # desktop notifications show the text, not just the sender
+BACKUP_EVERY_DAYS = "backup_every_days"  # automatic backups: 0 = off
+BACKUP_FOLDER = "backup_folder"  # where automatic backups go
+BACKUP_KEEP = "backup_keep"  # automatic backups kept (older ones are removed)
+BACKUP_LAST_AT = "backup_last_at"  # when the last automatic backup was made (ms)
+BACKUP_KEYS = "backup_keys"  # CBOR list of the hardware keys backups are encrypted to
 
 
 @dataclass(frozen=True)
@@ -79,4 +84,7 @@ EDITABLE: dict[str, type] = {
     READ_RECEIPTS: bool,
     TYPING_INDICATORS: bool,
     NOTIFY_TEXT: bool,
+    BACKUP_EVERY_DAYS: int,
+    BACKUP_FOLDER: str,
+    BACKUP_KEEP: int,
 }

@@ -20,7 +20,7 @@ from ..token.base import EnrollOptions, TokenKind
 from ..token.discovery import list_tokens, open_token, select
 from ..token.registry import CredentialRegistry
 from ..token.worker import TokenWorker
-from . import session
+from . import backup, session
 from .token import OPENPGP_DEFAULT_ADMIN_PIN
 
 PUBLISH_TIMEOUT_S = 20.0
@@ -62,6 +62,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="HEX",
         help="with --join: the identity ID, if the relay cannot find it",
     )
+    p.add_argument(
+        "--restore", metavar="FILE",
+        help="with --join: then import the history from this backup (sessions are made anew)",
+    )  # fmt: skip
+    p.add_argument(
+        "--passphrase-fd", type=int, metavar="N",
+        help="with --restore: read the backup passphrase from file descriptor N",
+    )  # fmt: skip
     tls = p.add_mutually_exclusive_group()
     tls.add_argument(
         "--dev-tls",
@@ -90,6 +98,8 @@ async def _init(args: argparse.Namespace, profile: Path, worker: TokenWorker, ou
     tokens = session.token_source(args)
     options = Options(tokens=tokens, token_worker=worker)
     tls_pin: str | bool = args.tls_fingerprint or bool(args.dev_tls)
+    if args.restore and not args.join:
+        raise UserFacingError("--restore needs --join: a backup is restored onto a new device.")
     await probe_relay(args.relay, tls_pin)  # a bad relay is named before any PIN is asked
     if args.join:
         try:
@@ -119,6 +129,8 @@ async def _init(args: argparse.Namespace, profile: Path, worker: TokenWorker, ou
         print(f"    {code}", file=out)
         print("", file=out)
         out.flush()
+        if args.restore:
+            await backup.restore_after_join(messenger, args, out)
     finally:
         await messenger.close()
     if not online:

@@ -25,6 +25,7 @@ from ..client.messenger import EventStream, Messenger
 from ..client.values import LockReason
 from ..errors import EngineLocked, KeyboundError, ProfileInUse
 from . import render, session
+from .backup import backup_event_json
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,7 +51,7 @@ async def _listen(args: argparse.Namespace, profile: Path, out: TextIO) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         try:
-            messenger = await session.open_messenger(profile, args)
+            messenger = await session.open_messenger(profile, args, automatic_backups=True)
         except ProfileInUse:  # another Keybound holds the profile: print what it sees
             return await _follow(profile, stop, args.json, out)
         stream = messenger.events()
@@ -93,6 +94,8 @@ async def _print(messenger: Messenger, stream: EventStream, as_json: bool, out: 
                 item = await event_json(messenger, event, names)
             except KeyboundError:
                 continue
+            if item is None:
+                item = backup_event_json(event)
             if item is None:
                 continue
             if as_json:

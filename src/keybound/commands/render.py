@@ -78,6 +78,10 @@ def event_line(event: Json) -> str | None:
         return "receiving resumed: the history can be written again"
     if kind == "error":
         return f"error: {v(str(event.get('message')))}"
+    if kind == "backup_created":
+        return f"backup written: {v(str(event.get('path')))}"
+    if kind == "backup_failed":
+        return f"BACKUP FAILED: {v(str(event.get('text')))}"
     return None
 
 

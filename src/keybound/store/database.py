@@ -196,9 +196,10 @@ class Database:
         except sqlcipher.DatabaseError as exc:
             reraise(exc)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one statement per row; the number of rows they changed together."""
         try:
-            self._conn.executemany(sql, rows)
+            return int(self._conn.executemany(sql, rows).rowcount)
         except sqlcipher.DatabaseError as exc:
             reraise(exc)
 

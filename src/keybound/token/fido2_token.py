@@ -74,6 +74,7 @@ T = TypeVar("T")
 ALG_EDDSA = -8
 ALG_ES256 = -7
 HMAC_SALT_LEN = 32
+AGE_RP_ID = "age-encryption.org"  # age-plugin-fido2-hmac's relying party
 
 __all__ = [
     "Fido2Token",
@@ -372,12 +373,25 @@ class Fido2Token(Token):
     ) -> Any:
         """getAssertion for our credential, with UV exactly as fixed at enrollment."""
         credential = self.public_key()
+        return self._assert_with(
+            credential.rp_id, credential.credential_id, credential.user_verification,
+            client_data_hash, purpose, extensions,
+        )  # fmt: skip
+
+    def _assert_with(
+        self,
+        rp_id: str,
+        credential_id: bytes,
+        user_verification: bool,
+        client_data_hash: bytes,
+        purpose: str,
+        extensions: Callable[[], dict[str, Any] | None],
+    ) -> Any:
+        """getAssertion for one credential, with a PIN (UV) or without, and a touch."""
         pin_param: dict[str, Any] = {}
-        if credential.user_verification:
+        if user_verification:
             pin = self._ask_pin(purpose)
-            protocol, token = self._pin_token(
-                pin, ClientPin.PERMISSION.GET_ASSERTION, credential.rp_id
-            )
+            protocol, token = self._pin_token(pin, ClientPin.PERMISSION.GET_ASSERTION, rp_id)
             pin_param = {
                 "pin_uv_param": protocol.authenticate(token, client_data_hash),
                 "pin_uv_protocol": protocol.VERSION,
@@ -387,9 +401,9 @@ class Fido2Token(Token):
         with self._touch() as touch:
             return self._call(
                 lambda: ctap.get_assertion(
-                    credential.rp_id,
+                    rp_id,
                     client_data_hash,
-                    [{"type": "public-key", "id": credential.credential_id}],
+                    [{"type": "public-key", "id": credential_id}],
                     extensions=ext,
                     options={"up": True},
                     **pin_param,
@@ -409,9 +423,24 @@ class Fido2Token(Token):
 
     def unlock_secret(self, salt: bytes) -> bytes:
         assert_token_thread()
-        self.public_key()
+        credential = self.public_key()
         if len(salt) != HMAC_SALT_LEN:
             salt = hashlib.sha256(salt).digest()
+        return self._hmac_secret(
+            credential.rp_id, credential.credential_id, credential.user_verification, salt,
+            hashlib.sha256(b"keybound unlock").digest(), "unlock",
+        )  # fmt: skip
+
+    def _hmac_secret(
+        self,
+        rp_id: str,
+        credential_id: bytes,
+        user_verification: bool,
+        salt: bytes,
+        client_data_hash: bytes,
+        purpose: str,
+    ) -> bytes:
+        """The hmac-secret output of one credential for one raw 32-byte salt."""
         protocol = self._protocol()
         shared: list[bytes] = []
 
@@ -435,7 +464,9 @@ class Fido2Token(Token):
                 hmac_input[4] = protocol.VERSION
             return {"hmac-secret": hmac_input}
 
-        assertion = self._assert(hashlib.sha256(b"keybound unlock").digest(), "unlock", extensions)
+        assertion = self._assert_with(
+            rp_id, credential_id, user_verification, client_data_hash, purpose, extensions
+        )
         output = (assertion.auth_data.extensions or {}).get("hmac-secret")
         if not isinstance(output, bytes):
             raise UnsupportedToken("The security key did not return an hmac-secret.")
@@ -443,6 +474,77 @@ class Fido2Token(Token):
         if len(secret) != HMAC_SALT_LEN:
             raise TokenCommunicationError("The security key returned a malformed hmac-secret.")
         return secret
+
+    # --- age (age-plugin-fido2-hmac) credentials for backups ------------------------------
+
+    def make_age_credential(self) -> bytes:
+        """A new non-discoverable credential with hmac-secret for rp ID ``age-encryption.org``.
+
+        The layout of age-plugin-fido2-hmac: nothing is stored on the key (the
+        credential ID wraps it), so stock age with that plugin opens what is
+        encrypted to it. Asks for the PIN (if set) and a touch. Returns the
+        credential ID.
+        """
+        assert_token_thread()
+        client_data_hash = hashlib.sha256(b"keybound age credential " + os.urandom(16)).digest()
+        pin_param: dict[str, Any] = {}
+        if self._pin_set():
+            pin = self._ask_pin("backup key")
+            protocol, token = self._pin_token(pin, ClientPin.PERMISSION.MAKE_CREDENTIAL, AGE_RP_ID)
+            pin_param = {
+                "pin_uv_param": protocol.authenticate(token, client_data_hash),
+                "pin_uv_protocol": protocol.VERSION,
+            }
+        ctap = self._ctap2()
+        with self._touch() as touch:
+            attestation = self._call(
+                lambda: ctap.make_credential(
+                    client_data_hash,
+                    {"id": AGE_RP_ID, "name": AGE_RP_ID},
+                    {"id": os.urandom(16), "name": "age", "displayName": "age"},
+                    [
+                        {"type": "public-key", "alg": ALG_EDDSA},
+                        {"type": "public-key", "alg": ALG_ES256},
+                    ],
+                    extensions={"hmac-secret": True},
+                    options={"rk": False},
+                    **pin_param,
+                    **touch,
+                )
+            )
+        data = attestation.auth_data.credential_data
+        if data is None:
+            raise TokenCommunicationError("The security key returned no credential.")
+        if (attestation.auth_data.extensions or {}).get("hmac-secret") is not True:
+            raise UnsupportedToken("The security key does not support the hmac-secret extension.")
+        return bytes(data.credential_id)
+
+    def holds_credential(self, rp_id: str, credential_id: bytes) -> bool:
+        """Whether this key made ``credential_id`` (asked silently: no touch, no PIN)."""
+        assert_token_thread()
+        ctap = self._ctap2()
+        probe = functools.partial(
+            ctap.get_assertion,
+            rp_id,
+            hashlib.sha256(b"keybound probe").digest(),
+            [{"type": "public-key", "id": credential_id}],
+            options={"up": False},
+        )
+        try:
+            self._call(probe)
+        except WrongToken:
+            return False
+        return True
+
+    def age_hmac_secret(self, credential_id: bytes, salt: bytes, user_verification: bool) -> bytes:
+        """hmac-secret (raw 32-byte salt, not PRF) of an age credential; asks for a touch."""
+        assert_token_thread()
+        if len(salt) != HMAC_SALT_LEN:
+            raise UnsupportedToken("An age credential's salt must be 32 bytes.")
+        return self._hmac_secret(
+            AGE_RP_ID, credential_id, user_verification, salt,
+            hashlib.sha256(b"keybound age " + os.urandom(16)).digest(), "decrypt backup",
+        )  # fmt: skip
 
     def close(self) -> None:
         assert_token_thread()

@@ -392,6 +392,35 @@ class OpenPgpToken(Token):
         shared = check(response, "unlocking", missing=NoKeysOnToken(_NO_KEYS))
         return unlock_secret_from_shared(shared, salt)
 
+    # --- age (backups) ----------------------------------------------------------------------
+
+    def decryption_key(self) -> bytes:
+        """The card's Curve25519 decryption public key: an age X25519 recipient (no PIN)."""
+        self._begin()
+        return self._read_public(KeyRef.DEC)
+
+    def x25519(self, share: bytes) -> bytes:
+        """X25519(the card's decryption key, ``share``) by PSO:DECIPHER; asks for the PIN.
+
+        What age's X25519 recipient needs to unwrap a file key (the way
+        age-plugin-openpgp-card does it). It reveals nothing the card would not
+        give anyone holding the PIN, and the unlock points stay unknowable.
+        """
+        self._begin()
+        if len(share) != 32:
+            raise TokenCommunicationError("An X25519 share is 32 bytes.")
+        self._ensure_verified(PwRef.PW1_OTHER, PinKind.USER, "decrypt backup")
+        cipher = tlv.encode(
+            Tag.CIPHER, tlv.encode(Tag.PUBLIC_KEY, tlv.encode(Tag.ECC_POINT, share))
+        )
+        response = self._command(Ins.PSO, PSO_DECIPHER >> 8, PSO_DECIPHER & 0xFF, cipher)
+        shared = check(response, "decrypting", missing=NoKeysOnToken(_NO_KEYS))
+        if len(shared) != 32:
+            raise TokenCommunicationError(
+                "The card returned a decryption result of the wrong size."
+            )
+        return shared
+
     def close(self) -> None:
         assert_token_thread()
         self._transport.close()
