@@ -146,6 +146,7 @@ class Session:
     async def stop(self) -> None:
         """Cancel everything, close the link, then close the database: keys dropped."""
         self.closing = True
+        self.receiving.stop()
         self._stop_watch()
         for _, future in self._sends:
             if not future.done():
