@@ -17,6 +17,7 @@ at both ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -56,17 +57,23 @@ class ReceivingGate:
         self._first = first_retry_s
         self._max = max_retry_s
         self._closing = closing
+        self._stopped = asyncio.Event()
         self.state = RUNNING
+
+    def stop(self) -> None:
+        """The session closes: a paused batch stops waiting at once (it stays on the relay)."""
+        self._stopped.set()
 
     async def run(self, job: Callable[[], Awaitable[T]]) -> T | None:
         """``job`` until it commits; None if the session closes first."""
         delay = self._first
-        while not self._closing():
+        while not self._closing() and not self._stopped.is_set():
             try:
                 result = await job()
             except HistoryError as exc:
                 self._pause(exc)
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), delay)
                 delay = min(delay * 2, self._max)
                 continue
             self._resume()

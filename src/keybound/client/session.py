@@ -27,7 +27,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from keybound.client import actions, contacts, inbox, requests, sending
+from keybound.client import actions, contacts, inbox, requests, rollback, sending
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence, wait
@@ -149,6 +149,7 @@ class Session:
     async def stop(self) -> None:
         """Cancel everything, close the link, then close the database: keys dropped."""
         self.closing = True
+        self.receiving.stop()
         self._stop_watch()
         for _, future in self._sends:
             if not future.done():
@@ -198,6 +199,9 @@ class Session:
                 if self.closing:
                     return
                 log.warning("a background task paused: %s", type(exc).__name__)
+                # what it encrypted in memory was not stored: back to the database's state
+                with contextlib.suppress(Exception):
+                    await self.db.run(rollback.reload, self.core)
                 if not told:
                     what = DISK_FULL if isinstance(exc, HistoryDiskFull) else STORAGE
                     self.emit(ev.EngineError(sentence(exc), what))

@@ -72,6 +72,8 @@ def event_line(event: Json) -> str | None:
     if kind == "connection" and event.get("state") in ("online", "connecting"):
         reason = f" ({event['reason']})" if event.get("reason") else ""
         return f"relay: {event['state']}{reason}"
+    if kind == "message_request":
+        return f"message request from {event['identity_id'][:16]} (see `keybound requests`)"
     if kind == "receiving":
         if event.get("paused"):
             return None  # the "error" event beside it says why
