@@ -204,21 +204,28 @@ class RelayServer:
         if isinstance(transport, _WebSocketTransport):
             _widen(transport.conn, self.core.config.max_frame_size)
 
+    def _refusal(self, ip: str) -> str | None:
+        """Why a new connection from ``ip`` is refused (counted by cap), or None."""
+        refusal = self.core.connections.refusal(ip)
+        reason = "limit"
+        if refusal is None:
+            refusal, reason = self.core.preauth.refusal(ip), "preauth_limit"
+        if refusal is not None:
+            self.core.metrics.connections_refused.labels(reason).inc()
+        return refusal
+
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         """Refuse over-limit connections with 503 before upgrading."""
-        ip = _ip(conn)
-        refusal = self.core.connections.refusal(ip) or self.core.preauth.refusal(ip)
+        refusal = self._refusal(_ip(conn))
         if refusal is None:
             return None
-        self.core.metrics.connections_refused.labels("limit").inc()
         return conn.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
 
     async def _handle(self, conn: ServerConnection) -> None:
         core, cfg = self.core, self.core.config
         ip = _ip(conn)
-        refusal = core.connections.refusal(ip) or core.preauth.refusal(ip)
+        refusal = self._refusal(ip)
         if refusal is not None:
-            core.metrics.connections_refused.labels("limit").inc()
             await conn.close(CLOSE_TRY_LATER, refusal)
             return
         transport = _WebSocketTransport(conn)
