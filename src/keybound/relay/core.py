@@ -20,7 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from keybound.relay.config import RelayConfig
 from keybound.relay.directory import ChainRejected, Directory, VerifiedChain
@@ -64,6 +64,9 @@ class RelayCore:
             config.max_preauth_connections, config.max_preauth_connections_per_ip
         )
         self._sessions: dict[DeviceAddress, Pokeable] = {}
+        # called with a session the moment it authenticated, before it is told
+        # (the server lifts its pre-authentication limits there)
+        self.authenticated_hook: Callable[[Any], None] = lambda session: None
         self._recipients: OrderedDict[bytes, tuple[float, frozenset[bytes]]] = OrderedDict()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None

@@ -34,6 +34,7 @@ import contextlib
 import http
 import logging
 import ssl
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -61,6 +62,10 @@ class _WebSocketTransport:
 
     def __init__(self, conn: ServerConnection) -> None:
         self._conn = conn
+
+    @property
+    def conn(self) -> ServerConnection:
+        return self._conn
 
     async def send(self, data: bytes) -> None:
         try:
@@ -165,6 +170,7 @@ class RelayServer:
         self._server: Server | None = None
         self._sessions: set[Session] = set()
         self._trimmer = HeapTrimmer()
+        core.authenticated_hook = self._authenticated
 
     async def start(self) -> int:
         """Listen; returns the bound port (useful with port 0)."""
@@ -190,21 +196,36 @@ class RelayServer:
         self.port = int(sockname[1])
         return self.port
 
+    def _authenticated(self, session: Any) -> None:
+        """A connection authenticated: it leaves the pre-auth count and its limits widen."""
+        assert isinstance(session, Session)
+        self.core.preauth.remove(session.ip)
+        transport = session.transport
+        if isinstance(transport, _WebSocketTransport):
+            _widen(transport.conn, self.core.config.max_frame_size)
+
+    def _refusal(self, ip: str) -> str | None:
+        """Why a new connection from ``ip`` is refused (counted by cap), or None."""
+        refusal = self.core.connections.refusal(ip)
+        reason = "limit"
+        if refusal is None:
+            refusal, reason = self.core.preauth.refusal(ip), "preauth_limit"
+        if refusal is not None:
+            self.core.metrics.connections_refused.labels(reason).inc()
+        return refusal
+
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         """Refuse over-limit connections with 503 before upgrading."""
-        ip = _ip(conn)
-        refusal = self.core.connections.refusal(ip) or self.core.preauth.refusal(ip)
+        refusal = self._refusal(_ip(conn))
         if refusal is None:
             return None
-        self.core.metrics.connections_refused.labels("limit").inc()
         return conn.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
 
     async def _handle(self, conn: ServerConnection) -> None:
         core, cfg = self.core, self.core.config
         ip = _ip(conn)
-        refusal = core.connections.refusal(ip) or core.preauth.refusal(ip)
+        refusal = self._refusal(ip)
         if refusal is not None:
-            core.metrics.connections_refused.labels("limit").inc()
             await conn.close(CLOSE_TRY_LATER, refusal)
             return
         transport = _WebSocketTransport(conn)
@@ -222,14 +243,6 @@ class RelayServer:
         self._trimmer.opened(core.connections.total)
         core.metrics.connections.inc()
         session = Session(core, transport, ip)
-        preauth = [True]
-
-        def authenticated() -> None:
-            preauth[0] = False
-            core.preauth.remove(ip)
-            _widen(conn, cfg.max_frame_size)
-
-        session.on_authenticated = authenticated
         self._sessions.add(session)
         loop = asyncio.get_running_loop()
         try:
@@ -254,7 +267,7 @@ class RelayServer:
             session.finished()
             self._sessions.discard(session)
             core.connections.remove(ip)
-            if preauth[0]:
+            if not session.authenticated:  # else _authenticated took it off
                 core.preauth.remove(ip)
             core.metrics.connections.dec()
             self._trimmer.closed(core.connections.total)

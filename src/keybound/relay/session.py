@@ -231,9 +231,6 @@ class Session:
         self._inflight_bytes = 0
         self._cursor = 0  # last queue id pushed on this connection
         self._delivery: asyncio.Task[None] | None = None
-        # called once the device is known, before `authenticated` is sent (the
-        # server lifts its pre-authentication limits there)
-        self.on_authenticated: Callable[[], None] | None = None
 
     # --- entry points for the server ---
 
@@ -410,8 +407,7 @@ class Session:
             return
         self.device = device
         core.register(device, self)
-        if self.on_authenticated is not None:
-            self.on_authenticated()
+        core.authenticated_hook(self)  # before `authenticated`: the server widens limits
         log_event(log, "auth_ok", ip=self.ip, device=pseudonym(device), queued=queued)
         await self._send_frame(
             request_id, f.Authenticated(counts.one_time_keys_left, counts.has_fallback_key, queued)
