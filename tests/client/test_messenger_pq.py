@@ -111,18 +111,25 @@ def test_a_device_from_before_the_layer_states_it_once_it_publishes_pq_keys(
 
             await until(upgraded, what="the certificate states the layer")
             assert await old.m.upgrade_post_quantum() is False  # nothing left to do
-            db = shared_relay.data / "relay.sqlite3"
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-                rows = conn.execute(
-                    "SELECT document FROM chain_documents WHERE identity_id = ? ORDER BY version",
-                    (old.m.identity_id,),
-                ).fetchall()
-            chain = [decode_document(bytes(r[0])) for r in rows]
-            pq = [
-                next(d.pq for d in doc.body.devices if d.device_id == old.m.device_id)
-                for doc in chain
-            ]
-            assert pq[0] == 0 and pq[-1] == PQ_HYBRID_V1  # made without it, signed in later
+
+            async def published() -> list[int]:
+                """The device's capability in each document of the chain the relay holds."""
+                db = shared_relay.data / "relay.sqlite3"
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                    rows = conn.execute(
+                        "SELECT document FROM chain_documents WHERE identity_id = ?"
+                        " ORDER BY version",
+                        (old.m.identity_id,),
+                    ).fetchall()
+                chain = [decode_document(bytes(r[0])) for r in rows]
+                pq = [
+                    next(d.pq for d in doc.body.devices if d.device_id == old.m.device_id)
+                    for doc in chain
+                ]
+                return pq if pq and pq[-1] == PQ_HYBRID_V1 else []
+
+            pq = await until(published, what="the relay holds the upgraded chain")
+            assert pq[0] == 0  # made without it, signed in later
             bob = await create(tmp_path, "bob", shared_relay.url, worker)
             try:
                 o_conv, b_conv = await befriend(old, bob)
