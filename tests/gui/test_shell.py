@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.daemon import DaemonClient
 from keybound.client.values import MessageStatus
@@ -230,6 +231,12 @@ def test_notification_text_only_when_allowed(world: World, arun: Runner) -> None
             await world.bob_says("dinner at eight")
             await until(lambda: ("bob", "dinner at eight") in notes)
             assert all(title == "bob" for title, _body in notes)
+
+            # a background failure is told quietly, in the bar, not in a dialog
+            window.bridge.engine_event.emit(ev.EngineError("Publishing your keys failed.", "keys"))
+            assert window.error_bar.isVisible()
+            assert window.error_bar.text == "Publishing your keys failed."
+            assert QApplication.activeModalWidget() is None
             await shell.messenger.set_setting(cfg.NOTIFY_TEXT, False)
         finally:
             await shell.close()

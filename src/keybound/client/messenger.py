@@ -239,7 +239,7 @@ class Messenger:
             raise ProfileError(f"There is no Keybound account in {profile}.")
         lock = ProfileLock.acquire(prof.root)
         messenger = cls(prof, prompter, opts, lock, opts.token_worker or TokenWorker())
-        messenger._presence.start()
+        messenger.watch_token_presence()
         return messenger
 
     @classmethod
@@ -258,7 +258,6 @@ class Messenger:
         messenger = cls(prof, prompter, opts, lock, worker)
         async with messenger._lifecycle:
             await messenger._start(opened)
-        messenger._presence.start()
         return messenger, opened.recovery_code
 
     @property
@@ -286,6 +285,15 @@ class Messenger:
                 await self._start(
                     await onboarding.unlock_with_recovery(self.profile, code, self._options)
                 )
+
+    def watch_token_presence(self) -> None:
+        """Report :class:`~keybound.client.events.TokenPresenceChanged` from now on.
+
+        Only for a process that shows it (the app; :meth:`hold` starts it): it
+        watches the readers and looks at a card when one arrives, which a
+        one-shot command has no use for.  Calling it again does nothing.
+        """
+        self._presence.start()
 
     @property
     def token_present(self) -> bool | None:

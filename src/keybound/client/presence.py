@@ -97,7 +97,9 @@ class PresenceWatch:
         self.present: bool | None = None  # None until the first look
 
     def start(self) -> None:
-        """Look once now and watch for changes (call on the event loop)."""
+        """Look once now and watch for changes (call on the event loop; once)."""
+        if self._loop is not None:
+            return
         self._loop = asyncio.get_running_loop()
         try:
             if isinstance(self._source, PresenceSource):

@@ -84,6 +84,7 @@ class Shell:
         self.messenger = messenger
         if not (self.bridge.attached and self.bridge.messenger is messenger):
             self.window.attach(messenger)  # the wizard's Messenger is attached already
+        messenger.watch_token_presence()  # the lock screen shows the key coming and going
         window_requests.register_window(messenger, self.window.raise_window)
         self.daemon = await DaemonServer(messenger, self.profile).start()
 
