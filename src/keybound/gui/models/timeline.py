@@ -18,6 +18,7 @@ that one row.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -72,7 +73,8 @@ class TimelineModel(QAbstractListModel):
         self._bridge = bridge
         self._rows: list[TimelineEntry] = []
         self._index: dict[bytes, int] = {}
-        self._versions: dict[bytes, int] = {}
+        self._versions: dict[bytes, int] = {}  # fresh numbers, never reused (layout cache keys)
+        self._next_version = itertools.count(1)
         self._progress: dict[bytes, tuple[int, int]] = {}
         self.conversation_id: bytes | None = None
         self.group = False
@@ -97,6 +99,8 @@ class TimelineModel(QAbstractListModel):
         mid = entry.message.message_id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.spoken(entry)
+        if role == roles.KEY:  # the delegate's one question per row while laying out
+            return (mid, self._versions.get(mid, 0))
         if role == roles.ROW:
             return entry
         if role == roles.ID:
@@ -203,6 +207,7 @@ class TimelineModel(QAbstractListModel):
             self._marker = self._first_unread(rows, position)
             self.beginResetModel()
             self._rows = rows
+            self._versions = {e.message.message_id: next(self._next_version) for e in rows}
             self._reindex()
             self.endResetModel()
             self._loading = False
@@ -292,10 +297,11 @@ class TimelineModel(QAbstractListModel):
             return
         self.beginInsertRows(QModelIndex(), at, at + len(rows) - 1)
         self._rows[at:at] = rows
+        for e in rows:
+            self._versions[e.message.message_id] = next(self._next_version)
         self._reindex()
         self.endInsertRows()
-        if at > 0:  # the row after a new one may lose its day break or sender name
-            self._touch(at + len(rows))
+        self._touch(at + len(rows))  # the row after new ones may lose its day break or name
 
     def _trim(self, *, from_top: bool) -> None:
         extra = len(self._rows) - self.window
@@ -326,7 +332,7 @@ class TimelineModel(QAbstractListModel):
     def _touch(self, row: int) -> None:
         if 0 <= row < len(self._rows):
             mid = self._rows[row].message.message_id
-            self._versions[mid] = self._versions.get(mid, 0) + 1
+            self._versions[mid] = next(self._next_version)
             self.dataChanged.emit(self.index(row), self.index(row))
 
     # --- changes -------------------------------------------------------------------

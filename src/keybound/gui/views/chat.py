@@ -121,7 +121,10 @@ class ChatPane(QWidget):
     def open_conversation(self, conversation_id: bytes, message_id: bytes | None = None) -> None:
         """Show a conversation (at ``message_id`` if given: a search hit, a quoted reply)."""
         showing = conversation_id == self.conversation_id and self.timeline.conversation_id
-        if showing and (message_id is None or self.view.jump_to(message_id)):
+        if showing and message_id is not None and self.view.jump_to(message_id):
+            return
+        if showing and message_id is None and self.timeline.at_end:
+            self.view.scrollToBottom()  # chosen again: back to the newest message
             return
         same = conversation_id == self.conversation_id
         self.conversation_id = conversation_id
