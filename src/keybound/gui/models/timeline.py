@@ -65,7 +65,7 @@ class TimelineModel(QAbstractListModel):
         parent: QObject | None = None,
         *,
         window: int = 300,
-        page: int = 60,
+        page: int = 30,
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -83,6 +83,7 @@ class TimelineModel(QAbstractListModel):
         self._loading = False
         self._generation = 0
         self._read_position: bytes | None = None
+        self._read_key: tuple[int, bytes] | None = None  # (sort_at, ID) of the read position
         self._marker: bytes | None = None  # the first unread message when opened
         bridge.engine_event.connect(self._on_event)
 
@@ -183,19 +184,21 @@ class TimelineModel(QAbstractListModel):
         self._loading = True
         messenger = self._bridge.messenger
 
-        async def work() -> tuple[list[TimelineEntry], bytes | None]:
+        async def work() -> tuple[list[TimelineEntry], bytes | None, int]:
             position = await messenger.read_position(conversation_id)
+            read = await messenger.message(position) if position is not None else None
             try:
                 rows = await messenger.timeline(conversation_id, self.page, around=around)
             except UnknownMessage:
                 rows = await messenger.timeline(conversation_id, self.page)
-            return rows, position
+            return rows, position, read.sort_at if read is not None else 0
 
-        def done(result: tuple[list[TimelineEntry], bytes | None]) -> None:
+        def done(result: tuple[list[TimelineEntry], bytes | None, int]) -> None:
             if generation != self._generation:
                 return
-            rows, position = result
+            rows, position, read_at = result
             self._read_position = position
+            self._read_key = (read_at, position) if position is not None else None
             ids = [e.message.message_id for e in rows]
             if around is not None and around in ids:
                 at = ids.index(around)
@@ -279,10 +282,10 @@ class TimelineModel(QAbstractListModel):
                 return
             self._loading = False
             fresh = [e for e in rows if e.message.message_id not in self._index]
-            if older:
+            if older:  # room first, so the view lays the window out once, not twice
                 self.at_start = len(rows) < self.page
+                self._trim(from_top=False, coming=len(fresh))
                 self._insert(0, fresh)
-                self._trim(from_top=False)
             else:
                 self.at_end = len(rows) < self.page
                 self._insert(len(self._rows), fresh)
@@ -303,8 +306,9 @@ class TimelineModel(QAbstractListModel):
         self.endInsertRows()
         self._touch(at + len(rows))  # the row after new ones may lose its day break or name
 
-    def _trim(self, *, from_top: bool) -> None:
-        extra = len(self._rows) - self.window
+    def _trim(self, *, from_top: bool, coming: int = 0) -> None:
+        """Drop rows at one end beyond the window (leaving room for ``coming`` more)."""
+        extra = min(len(self._rows), len(self._rows) + coming - self.window)
         if extra <= 0:
             return
         if from_top:
@@ -411,9 +415,15 @@ class TimelineModel(QAbstractListModel):
         if row is not None:
             self._touch(row)
 
-    def mark_read_up_to(self, message_id: bytes) -> None:
+    def mark_read_up_to(self, entry: TimelineEntry) -> None:
         """Remember how far the person has read (the marker stays where it was)."""
-        self._read_position = message_id
+        self._read_position = entry.message.message_id
+        self._read_key = (entry.message.sort_at, entry.message.message_id)
+
+    def is_unread_after(self, entry: TimelineEntry) -> bool:
+        """``entry`` sorts after the read position (so showing it moves the position)."""
+        key = (entry.message.sort_at, entry.message.message_id)
+        return self._read_key is None or key > self._read_key
 
     def last_own_text(self) -> TimelineEntry | None:
         """Our newest editable message in the window (for Up = edit last)."""

@@ -209,21 +209,18 @@ class ChatPane(QWidget):
         if newest is None:
             return
         mid = newest.message.message_id
-        position = self.timeline.read_position
-        if mid == self._marked or mid == position:
-            return
-        if position is not None and self.timeline.row_of(position) >= rows[-1]:
-            return
+        if mid == self._marked or not self.timeline.is_unread_after(newest):
+            return  # scrolled back into what was read already: nothing to say
         unread = any(
-            (e := self.timeline.entry(r)) is not None and not e.message.outgoing
-            for r in range(
-                self.timeline.row_of(position) + 1 if position is not None else 0, rows[-1] + 1
-            )
+            (e := self.timeline.entry(r)) is not None
+            and not e.message.outgoing
+            and self.timeline.is_unread_after(e)
+            for r in rows
         )
         if not unread:
             return
         self._marked = mid
-        self.timeline.mark_read_up_to(mid)
+        self.timeline.mark_read_up_to(newest)
         self.bridge.run(
             self.bridge.messenger.mark_read(cid, mid),
             done=lambda _r: self.conversations.refresh(cid),

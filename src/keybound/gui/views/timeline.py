@@ -112,6 +112,9 @@ class TimelineView(QListView):
         row = self._top_row()
         if top_left.row() > row >= 0 and not (self.at_bottom() and self.timeline.at_end):
             return
+        old = self.visualRect(top_left).height()
+        if old == self.message_delegate.sizeHint(self._option(top_left), top_left).height():
+            return  # same height: a repaint is all it needs (no layout of the window)
         self._save_anchor()
         self._below = False
         self.scheduleDelayedItemsLayout()  # QListView would re-measure the row later
