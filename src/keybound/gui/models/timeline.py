@@ -64,7 +64,7 @@ class TimelineModel(QAbstractListModel):
         bridge: Bridge,
         parent: QObject | None = None,
         *,
-        window: int = 300,
+        window: int = 200,
         page: int = 30,
     ) -> None:
         super().__init__(parent)
