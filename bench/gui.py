@@ -548,6 +548,7 @@ def main() -> int:
     app.setQuitOnLastWindowClosed(False)
     loop = install_loop(app)
     result = loop.run_until_complete(run(args))
+    loop.close()  # joins the loop's executor threads
     result["machine"] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

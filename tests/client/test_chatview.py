@@ -37,6 +37,10 @@ def test_pages_around_after_and_rows(
             assert [e.message.message_id for e in latest] == [ids[8], reply]
             with pytest.raises(UnknownMessage):
                 await alice.m.timeline(a_conv, 3, around=b"\x00" * 16)
+            newer = await alice.m.history(a_conv, 2, after=ids[6])
+            assert [m.body for m in newer] == ["m7", "m8"]
+            with pytest.raises(UnknownMessage):
+                await alice.m.history(a_conv, 2, before=b"\x01" * 16)
             around_h = await alice.m.history_around(a_conv, ids[0], 4)
             assert [m.body for m in around_h] == ["m0", "m1", "m2"]
 

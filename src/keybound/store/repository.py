@@ -17,7 +17,7 @@ count from columns the schema's triggers keep up to date.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from typing import Any, Generic, TypeVar
 
@@ -416,6 +416,27 @@ class Repository:
 
     def receipts(self, message_id: bytes) -> list[Receipt]:
         return self._all(_RECEIPT, "WHERE message_id = ? ORDER BY recipient_device", [message_id])
+
+    def reactions_of(self, message_ids: Sequence[bytes]) -> list[Reaction]:
+        """The reactions to any of ``message_ids`` (one query for a page of history)."""
+        marks = ",".join("?" * len(message_ids))
+        where = f"WHERE message_id IN ({marks}) ORDER BY reacted_at, sender_identity"
+        return self._all(_REACTION, where, message_ids) if message_ids else []
+
+    def attachments_of(self, message_ids: Sequence[bytes]) -> list[Attachment]:
+        """The attachments of any of ``message_ids`` (one query for a page of history)."""
+        marks = ",".join("?" * len(message_ids))
+        where = f"WHERE message_id IN ({marks}) ORDER BY message_id, position"
+        return self._all(_ATTACHMENT, where, message_ids) if message_ids else []
+
+    def messages_of(self, message_ids: Sequence[bytes]) -> list[Message]:
+        """The stored ones of ``message_ids`` (quoted messages of a page), in no order."""
+        marks = ",".join("?" * len(message_ids))
+        return (
+            self._all(_MESSAGE, f"WHERE message_id IN ({marks})", message_ids)
+            if message_ids
+            else []
+        )
 
     def add_attachment(self, attachment: Attachment) -> None:
         self.db.execute(_ATTACHMENT.insert("INSERT OR REPLACE"), _ATTACHMENT.values(attachment))

@@ -8,10 +8,10 @@ from typing import Any
 
 from PySide6.QtCore import QPoint
 
-from keybound.client import events as ev
 from keybound.gui.models import roles
 from keybound.gui.models.search import SearchModel
 from keybound.gui.views.chat import ChatPane
+from keybound.gui.views.delegate import Hit
 from tests.gui.chat_people import ChatRelay, Pair, bulk_history, people
 from tests.gui.conftest import Runner, until
 
@@ -74,10 +74,16 @@ def test_window_bounded_and_steady_through_a_long_history(
         await until(lambda: model.entries[-1].message.body == "fresh", timeout=15)
         await until(lambda: view.at_bottom())
         assert model.rowCount() <= model.window
-        # disappearing messages vanish from the window when they expire
-        expiring = model.entries[-1].message.message_id
-        p.b_bridge.engine_event.emit(ev.MessagesExpired((expiring,), (p.b_conv,)))
-        assert model.row_of(expiring) < 0
+        # a reply quoting a message far outside the window: a click on the quote jumps there
+        await p.alice.m.send_text(p.a_conv, "about that", reply_to=ids[5])
+        await until(lambda: model.entries[-1].message.body == "about that", timeout=15)
+        reply = model.entries[-1]
+        assert reply.quoted is not None and reply.quoted.message_id == ids[5]
+        view.activate(reply, Hit("quote"))
+        await until(lambda: model.row_of(ids[5]) >= 0 and not model.loading)
+        assert view.current_entry() is not None
+        assert view.current_entry().message.message_id == ids[5]
+        assert model.rowCount() <= model.window and not model.at_end
         pane.deleteLater()
 
     arun(flow(), timeout=120)

@@ -153,7 +153,7 @@ def test_two_panes_chat_reply_react_edit_delete(chat_relay: ChatRelay, arun: Run
             lambda: a.message_actions.info is not None and a.message_actions.info.isVisible()
         )
         info = a.message_actions.info
-        assert info is not None and info.receipts.topLevelItemCount() >= 1
+        assert info is not None and info.isVisible() and info.receipts.topLevelItemCount() >= 1
         assert info.receipts.topLevelItem(0).text(0).startswith("\u2068bob")
         assert info.receipts.topLevelItem(0).text(1) != ""  # delivered at
         shot(info, "message-info")

@@ -13,3 +13,4 @@ NEW_MARKER = Qt.ItemDataRole.UserRole + 6  # "new messages" starts at this row (
 PROGRESS = Qt.ItemDataRole.UserRole + 7  # (done, total) of a transfer in flight, or None
 VERSION = Qt.ItemDataRole.UserRole + 8  # bumped whenever the row's drawing changes (int)
 GROUP = Qt.ItemDataRole.UserRole + 9  # the conversation is a group (bool)
+KEY = Qt.ItemDataRole.UserRole + 10  # (ID, VERSION): what a cached row layout is keyed by

@@ -18,6 +18,7 @@ that one row.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -63,8 +64,8 @@ class TimelineModel(QAbstractListModel):
         bridge: Bridge,
         parent: QObject | None = None,
         *,
-        window: int = 300,
-        page: int = 60,
+        window: int = 200,
+        page: int = 30,
     ) -> None:
         super().__init__(parent)
         self.window = window
@@ -72,7 +73,8 @@ class TimelineModel(QAbstractListModel):
         self._bridge = bridge
         self._rows: list[TimelineEntry] = []
         self._index: dict[bytes, int] = {}
-        self._versions: dict[bytes, int] = {}
+        self._versions: dict[bytes, int] = {}  # fresh numbers, never reused (layout cache keys)
+        self._next_version = itertools.count(1)
         self._progress: dict[bytes, tuple[int, int]] = {}
         self.conversation_id: bytes | None = None
         self.group = False
@@ -81,6 +83,7 @@ class TimelineModel(QAbstractListModel):
         self._loading = False
         self._generation = 0
         self._read_position: bytes | None = None
+        self._read_key: tuple[int, bytes] | None = None  # (sort_at, ID) of the read position
         self._marker: bytes | None = None  # the first unread message when opened
         bridge.engine_event.connect(self._on_event)
 
@@ -97,6 +100,8 @@ class TimelineModel(QAbstractListModel):
         mid = entry.message.message_id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.spoken(entry)
+        if role == roles.KEY:  # the delegate's one question per row while laying out
+            return (mid, self._versions.get(mid, 0))
         if role == roles.ROW:
             return entry
         if role == roles.ID:
@@ -179,19 +184,21 @@ class TimelineModel(QAbstractListModel):
         self._loading = True
         messenger = self._bridge.messenger
 
-        async def work() -> tuple[list[TimelineEntry], bytes | None]:
+        async def work() -> tuple[list[TimelineEntry], bytes | None, int]:
             position = await messenger.read_position(conversation_id)
+            read = await messenger.message(position) if position is not None else None
             try:
                 rows = await messenger.timeline(conversation_id, self.page, around=around)
             except UnknownMessage:
                 rows = await messenger.timeline(conversation_id, self.page)
-            return rows, position
+            return rows, position, read.sort_at if read is not None else 0
 
-        def done(result: tuple[list[TimelineEntry], bytes | None]) -> None:
+        def done(result: tuple[list[TimelineEntry], bytes | None, int]) -> None:
             if generation != self._generation:
                 return
-            rows, position = result
+            rows, position, read_at = result
             self._read_position = position
+            self._read_key = (read_at, position) if position is not None else None
             ids = [e.message.message_id for e in rows]
             if around is not None and around in ids:
                 at = ids.index(around)
@@ -203,6 +210,7 @@ class TimelineModel(QAbstractListModel):
             self._marker = self._first_unread(rows, position)
             self.beginResetModel()
             self._rows = rows
+            self._versions = {e.message.message_id: next(self._next_version) for e in rows}
             self._reindex()
             self.endResetModel()
             self._loading = False
@@ -274,10 +282,10 @@ class TimelineModel(QAbstractListModel):
                 return
             self._loading = False
             fresh = [e for e in rows if e.message.message_id not in self._index]
-            if older:
+            if older:  # room first, so the view lays the window out once, not twice
                 self.at_start = len(rows) < self.page
+                self._trim(from_top=False, coming=len(fresh))
                 self._insert(0, fresh)
-                self._trim(from_top=False)
             else:
                 self.at_end = len(rows) < self.page
                 self._insert(len(self._rows), fresh)
@@ -292,13 +300,15 @@ class TimelineModel(QAbstractListModel):
             return
         self.beginInsertRows(QModelIndex(), at, at + len(rows) - 1)
         self._rows[at:at] = rows
+        for e in rows:
+            self._versions[e.message.message_id] = next(self._next_version)
         self._reindex()
         self.endInsertRows()
-        if at > 0:  # the row after a new one may lose its day break or sender name
-            self._touch(at + len(rows))
+        self._touch(at + len(rows))  # the row after new ones may lose its day break or name
 
-    def _trim(self, *, from_top: bool) -> None:
-        extra = len(self._rows) - self.window
+    def _trim(self, *, from_top: bool, coming: int = 0) -> None:
+        """Drop rows at one end beyond the window (leaving room for ``coming`` more)."""
+        extra = min(len(self._rows), len(self._rows) + coming - self.window)
         if extra <= 0:
             return
         if from_top:
@@ -326,7 +336,7 @@ class TimelineModel(QAbstractListModel):
     def _touch(self, row: int) -> None:
         if 0 <= row < len(self._rows):
             mid = self._rows[row].message.message_id
-            self._versions[mid] = self._versions.get(mid, 0) + 1
+            self._versions[mid] = next(self._next_version)
             self.dataChanged.emit(self.index(row), self.index(row))
 
     # --- changes -------------------------------------------------------------------
@@ -405,9 +415,15 @@ class TimelineModel(QAbstractListModel):
         if row is not None:
             self._touch(row)
 
-    def mark_read_up_to(self, message_id: bytes) -> None:
+    def mark_read_up_to(self, entry: TimelineEntry) -> None:
         """Remember how far the person has read (the marker stays where it was)."""
-        self._read_position = message_id
+        self._read_position = entry.message.message_id
+        self._read_key = (entry.message.sort_at, entry.message.message_id)
+
+    def is_unread_after(self, entry: TimelineEntry) -> bool:
+        """``entry`` sorts after the read position (so showing it moves the position)."""
+        key = (entry.message.sort_at, entry.message.message_id)
+        return self._read_key is None or key > self._read_key
 
     def last_own_text(self) -> TimelineEntry | None:
         """Our newest editable message in the window (for Up = edit last)."""

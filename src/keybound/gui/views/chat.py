@@ -121,7 +121,10 @@ class ChatPane(QWidget):
     def open_conversation(self, conversation_id: bytes, message_id: bytes | None = None) -> None:
         """Show a conversation (at ``message_id`` if given: a search hit, a quoted reply)."""
         showing = conversation_id == self.conversation_id and self.timeline.conversation_id
-        if showing and (message_id is None or self.view.jump_to(message_id)):
+        if showing and message_id is not None and self.view.jump_to(message_id):
+            return
+        if showing and message_id is None and self.timeline.at_end:
+            self.view.scrollToBottom()  # chosen again: back to the newest message
             return
         same = conversation_id == self.conversation_id
         self.conversation_id = conversation_id
@@ -206,21 +209,18 @@ class ChatPane(QWidget):
         if newest is None:
             return
         mid = newest.message.message_id
-        position = self.timeline.read_position
-        if mid == self._marked or mid == position:
-            return
-        if position is not None and self.timeline.row_of(position) >= rows[-1]:
-            return
+        if mid == self._marked or not self.timeline.is_unread_after(newest):
+            return  # scrolled back into what was read already: nothing to say
         unread = any(
-            (e := self.timeline.entry(r)) is not None and not e.message.outgoing
-            for r in range(
-                self.timeline.row_of(position) + 1 if position is not None else 0, rows[-1] + 1
-            )
+            (e := self.timeline.entry(r)) is not None
+            and not e.message.outgoing
+            and self.timeline.is_unread_after(e)
+            for r in rows
         )
         if not unread:
             return
         self._marked = mid
-        self.timeline.mark_read_up_to(mid)
+        self.timeline.mark_read_up_to(newest)
         self.bridge.run(
             self.bridge.messenger.mark_read(cid, mid),
             done=lambda _r: self.conversations.refresh(cid),

@@ -149,11 +149,9 @@ class MessageDelegate(QStyledItemDelegate):
     # --- layout --------------------------------------------------------------------
 
     def _key(self, index: Index, width: int) -> tuple[object, ...]:
-        return (
-            index.data(roles.ID), index.data(roles.VERSION), width,
-            index.data(roles.DAY_BREAK), index.data(roles.NEW_MARKER),
-            index.data(roles.SHOW_SENDER),
-        )  # fmt: skip
+        """One model call per row: the model bumps a row's version whenever anything
+        it draws changes (its neighbours' day break and sender name included)."""
+        return (index.data(roles.KEY), width)
 
     def layout(self, option: QStyleOptionViewItem, index: Index) -> Layout:
         width = option.rect.width() or 400
@@ -220,12 +218,14 @@ class MessageDelegate(QStyledItemDelegate):
             box_y = inner_y
             if a.thumbnail:
                 pix = QPixmap()
+                box = QSize(min(THUMB_W, inner_max), THUMB_H)
                 if pix.loadFromData(a.thumbnail):
-                    pix = pix.scaled(
-                        QSize(min(THUMB_W, inner_max), THUMB_H),
-                        Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation,
-                    )
+                    if pix.width() > box.width() or pix.height() > box.height():
+                        pix = pix.scaled(
+                            box,
+                            Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation,
+                        )
                     out.pixmap = pix
                     out.thumb = QRect(PAD, inner_y, pix.width(), pix.height())
                     inner_y += pix.height() + GAP

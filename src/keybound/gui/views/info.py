@@ -62,6 +62,9 @@ class MessageInfo(QDialog):
             who = names.get(r.recipient_identity) or r.recipient_identity.hex()[:8]
             label = f"{text.name(who)} · {r.recipient_device.hex()[:6]}"
             QTreeWidgetItem(self.receipts, [label, when(r.delivered_at), when(r.read_at)])
+        for column in range(3):
+            self.receipts.resizeColumnToContents(column)
+        self.setMinimumWidth(520)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setAccessibleName(self.tr("Close"))

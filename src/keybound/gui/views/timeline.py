@@ -49,13 +49,17 @@ class TimelineView(QListView):
         self.setFrameShape(QListView.Shape.NoFrame)
         self.verticalScrollBar().setSingleStep(24)
         self._anchor: tuple[bytes, int] | None = None
+        self._below = False
         self._stick = True
         self._highlight: bytes | None = None
+        self._following = True  # at the newest message: stay there as the content grows
         self.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.verticalScrollBar().rangeChanged.connect(self._range_changed)
         model.rowsAboutToBeInserted.connect(self._save_anchor)
         model.rowsAboutToBeRemoved.connect(self._save_anchor)
         model.rowsInserted.connect(self._restore_anchor)
         model.rowsRemoved.connect(self._restore_anchor)
+        model.dataChanged.connect(self._row_changed)
         model.loaded.connect(self._loaded)
         model.paged.connect(self._after_page)
         self._ticker = QTimer(self)  # disappearing-message timers count down
@@ -73,10 +77,12 @@ class TimelineView(QListView):
         index = self.indexAt(QPoint(self.viewport().width() // 2, 1))
         return index.row() if index.isValid() else -1
 
-    def _save_anchor(self, *_args: object) -> None:
+    def _save_anchor(self, _parent: object = None, first: int = 0, _last: int = 0) -> None:
         self._stick = self.at_bottom() and self.timeline.at_end
         row = self._top_row()
         entry = self.timeline.entry(row)
+        # rows coming or going below the top row do not move it: no layout needed now
+        self._below = entry is not None and first > row and not self._stick
         if entry is not None:
             self._anchor = (
                 entry.message.message_id,
@@ -86,6 +92,9 @@ class TimelineView(QListView):
             self._anchor = None
 
     def _restore_anchor(self, *_args: object) -> None:
+        if self._below:
+            self.seen_changed.emit()
+            return
         self.executeDelayedItemsLayout()
         if self._stick and self.timeline.at_end:
             self.scrollToBottom()
@@ -97,6 +106,19 @@ class TimelineView(QListView):
                 bar = self.verticalScrollBar()
                 bar.setValue(bar.value() + new_top - old_top)
         self.seen_changed.emit()
+
+    def _row_changed(self, top_left: QModelIndex, *_args: object) -> None:
+        """A row may have changed its height: keep the bottom, or the top row, in place."""
+        row = self._top_row()
+        if top_left.row() > row >= 0 and not (self.at_bottom() and self.timeline.at_end):
+            return
+        old = self.visualRect(top_left).height()
+        if old == self.message_delegate.sizeHint(self._option(top_left), top_left).height():
+            return  # same height: a repaint is all it needs (no layout of the window)
+        self._save_anchor()
+        self._below = False
+        self.scheduleDelayedItemsLayout()  # QListView would re-measure the row later
+        self._restore_anchor()
 
     def _loaded(self, row: int) -> None:
         self.message_delegate.forget()
@@ -115,8 +137,13 @@ class TimelineView(QListView):
     def _after_page(self) -> None:
         QTimer.singleShot(0, self._scrolled)  # maybe the next page is due already
 
+    def _range_changed(self, _low: int, high: int) -> None:
+        if self._following and self.timeline.at_end:
+            self.verticalScrollBar().setValue(high)
+
     def _scrolled(self, *_args: object) -> None:
         bar = self.verticalScrollBar()
+        self._following = self.at_bottom() and self.timeline.at_end
         if bar.value() < EDGE:
             self.timeline.load_older()
         elif bar.maximum() - bar.value() < EDGE:
