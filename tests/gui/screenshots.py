@@ -24,11 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QWidget,
 )
 
@@ -38,6 +34,7 @@ from keybound.gui.loop import application, install_loop
 from keybound.gui.theme import Scheme, Theme
 from keybound.token.worker import TokenWorker
 from tests.client.harness import PIN, Someone, befriend, create
+from tests.gui.texts import tree_texts
 
 SIZE = (960, 640)
 HELLO = "Are we still on for the hike on Saturday?"
@@ -49,6 +46,7 @@ class Stage:
 
     theme: Theme
     alice: Someone
+    conversation: bytes  # alice's conversation with bob
     shell: Shell | None = None
     extra: list[Any] = field(default_factory=list)
 
@@ -131,11 +129,19 @@ async def recovery(stage: Stage) -> QWidget:
 
 
 async def main_window(stage: Stage) -> QWidget:
-    return (await stage.unlocked()).window
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    chat.open_conversation(stage.conversation)
+    await asyncio.sleep(0.5)  # the timeline's first page
+    return shell.window
 
 
 async def offline_bar(stage: Stage) -> QWidget:
     shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    chat.open_conversation(stage.conversation)
     shell.window.offline_bar.show_text(
         shell.window.tr("Offline: messages will be sent when the relay is back.")
     )
@@ -169,17 +175,7 @@ SCENES: list[Scene] = [
 
 
 def widget_texts(root: QWidget) -> list[str]:
-    out = [root.windowTitle()]
-    for w in [root, *root.findChildren(QWidget)]:
-        if not w.isVisible():
-            continue
-        if isinstance(w, QLabel | QAbstractButton | QLineEdit):
-            out.append(w.text())
-        elif isinstance(w, QPlainTextEdit):
-            out.append(w.toPlainText())
-        elif hasattr(w, "item") and hasattr(w, "count"):  # list widgets
-            out += [w.item(i).text() for i in range(w.count())]
-    return [t for t in out if t]
+    return tree_texts(root)
 
 
 async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[str, Any]]:
@@ -192,11 +188,11 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
     try:
         alice = await create(tmp, "alice", relay.url, worker)
         bob = await create(tmp, "bob", relay.url, worker)
-        _a, b_conv = await befriend(alice, bob)
+        a_conv, b_conv = await befriend(alice, bob)
         await bob.m.send_text(b_conv, HELLO)
         await asyncio.sleep(1.0)
         await alice.close()
-        stage = Stage(theme, alice)
+        stage = Stage(theme, alice, a_conv)
         try:
             for scene in SCENES:
                 if names and scene.name not in names:

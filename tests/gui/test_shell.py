@@ -20,11 +20,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QWidget,
 )
 
@@ -41,6 +37,7 @@ from keybound.token.worker import TokenWorker
 from tests.client.harness import PIN, Someone, befriend, create
 from tests.gui.conftest import Runner, until
 from tests.gui.people import Backstage
+from tests.gui.texts import texts_of
 
 SECRET_TEXT = "the lighthouse key is under the blue stone"
 
@@ -116,15 +113,8 @@ async def unlock(window: MainWindow) -> None:
 
 
 def visible_texts() -> list[str]:
-    """Every text any live widget holds (labels, fields, buttons, titles)."""
-    out: list[str] = []
-    for w in QApplication.allWidgets():
-        if isinstance(w, QLabel | QAbstractButton | QLineEdit):
-            out.append(w.text())
-        elif isinstance(w, QPlainTextEdit):
-            out.append(w.toPlainText())
-        out += [w.windowTitle(), w.accessibleName(), w.toolTip()]
-    return out
+    """Every text any live widget holds or paints (labels, fields, titles, item views)."""
+    return texts_of(QApplication.allWidgets())
 
 
 def assert_nothing_of_the_history(window: MainWindow) -> None:
