@@ -28,15 +28,9 @@ from keybound.gui.bridge import Bridge
 from keybound.gui.loop import application, install_loop
 from keybound.gui.mainwindow import MainWindow
 from keybound.gui.theme import Theme
+from keybound.hardening import harden_process
 
 log = logging.getLogger(__name__)
-
-
-def disable_core_dumps_here() -> None:
-    """Core dumps off for the app process (the perf branch brings the function).
-
-    The lead wires it in here, in one line; until then this does nothing.
-    """
 
 
 class Shell:
@@ -107,7 +101,7 @@ class Shell:
 
 def run(profile: Path, options: Options | None = None, argv: Sequence[str] | None = None) -> int:
     """``keybound`` / ``keybound gui``: run the app until its window closes."""
-    disable_core_dumps_here()
+    harden_process()  # no core dumps of the app's memory (also done by keybound.cli)
     app = application(argv)
     loop = install_loop(app)
     theme = Theme(app)

@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
 from keybound.client import events as ev
 from keybound.client.link import LinkState
 from keybound.client.messenger import Messenger, Options
-from keybound.gui import seams
 from keybound.gui.bridge import Bridge
 from keybound.gui.lockscreen import LockScreen
 from keybound.gui.notify import Notifier
 from keybound.gui.prompter import QtPrompter
 from keybound.gui.theme import Theme
 from keybound.gui.tray import Tray, app_icon
+from keybound.gui.views.chat import ChatPane
 from keybound.gui.widgets.banner import Banner
+from keybound.gui.wizard import FirstRunWizard
 
 OFFLINE_GRACE_MS = 1500
 WINDOW_FILE = "window.ini"
@@ -113,8 +114,8 @@ class MainWindow(QMainWindow):
         self.profile = profile
         self.options = options
         self.theme = theme
-        self.chat: QWidget | None = None
-        self.wizard: QWidget | None = None
+        self.chat: ChatPane | None = None
+        self.wizard: FirstRunWizard | None = None
 
         central = QWidget(self)
         column = QVBoxLayout(central)
@@ -207,13 +208,10 @@ class MainWindow(QMainWindow):
             self.show_unlocked()
 
     def show_first_run(self) -> None:
-        self.wizard = seams.make_wizard(self.bridge, self.profile, self.options, self.stack)
-        account_ready = getattr(self.wizard, "account_ready", None)
-        if account_ready is not None:
-            account_ready.connect(self._account_ready)
-        cancelled = getattr(self.wizard, "cancelled", None)
-        if cancelled is not None:
-            cancelled.connect(self.close)
+        wizard = FirstRunWizard(self.bridge, self.profile, self.options, self.stack)
+        wizard.account_ready.connect(self._account_ready)
+        wizard.cancelled.connect(self.close)
+        self.wizard = wizard
         self.stack.addWidget(self.wizard)
         self.stack.setCurrentWidget(self.wizard)
 
@@ -271,17 +269,13 @@ class MainWindow(QMainWindow):
         if self.chat is not None or not self.bridge.attached or self.bridge.messenger.locked:
             return
         self.prompter.overlay.stop()
-        chat = seams.make_chat_pane(self.bridge, self.stack)
-        unread = getattr(chat, "unread_changed", None)
-        if unread is not None:
-            unread.connect(self._unread)
+        chat = ChatPane(self.bridge, self.stack)
+        chat.unread_changed.connect(self._unread)
         self.chat = chat
         self.stack.addWidget(chat)
         self.stack.setCurrentWidget(chat)
         self.tray.set_locked(False)
-        focus = getattr(chat, "focus_composer", None)
-        if focus is not None:
-            focus()
+        chat.focus_composer()
 
     def show_problem(self, text: str) -> None:
         self._blank()
