@@ -78,7 +78,8 @@ def test_bundle_and_debian_package_install_run_and_uninstall(tmp_path: Path) -> 
 
 
 def _run_installed_app(profile: Path) -> None:
-    """The installed app starts offscreen on a new profile, stays up, and quits cleanly."""
+    """The installed app starts offscreen on a new profile, shows the first-run wizard,
+    and quits cleanly on SIGTERM."""
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(profile.parent),
@@ -86,20 +87,29 @@ def _run_installed_app(profile: Path) -> None:
         "KEYBOUND_HOME": str(profile),
     }
     app = subprocess.Popen(
-        ["/usr/bin/keybound", "gui"],
+        ["/usr/bin/keybound", "-v", "gui"],
         cwd="/",
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    seen: list[str] = []
     try:
-        time.sleep(5)
-        assert app.poll() is None, app.communicate(timeout=5)
+        assert app.stderr is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = app.stderr.readline()
+            if not line:
+                break  # the app ended
+            seen.append(line)
+            if "window: first-run wizard" in line:
+                break
+        assert any("window: first-run wizard" in line for line in seen), "".join(seen)[-2000:]
         app.send_signal(signal.SIGTERM)
         _out, err = app.communicate(timeout=20)
     finally:
         if app.poll() is None:
             app.kill()
     assert app.returncode == 0, err[-2000:]
-    assert "Traceback" not in err
+    assert "Traceback" not in "".join(seen) + err

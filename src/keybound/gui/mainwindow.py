@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
@@ -44,6 +45,9 @@ from keybound.gui.wizard import FirstRunWizard
 OFFLINE_GRACE_MS = 1500
 WINDOW_FILE = "window.ini"
 OFFLINE_TEXT = "Offline: messages will be sent when the relay is back."
+
+
+log = logging.getLogger(__name__)
 
 
 class ProblemScreen(QWidget):
@@ -214,6 +218,7 @@ class MainWindow(QMainWindow):
         self.wizard = wizard
         self.stack.addWidget(self.wizard)
         self.stack.setCurrentWidget(self.wizard)
+        log.info("window: first-run wizard")
 
     def _account_ready(self, messenger: Messenger) -> None:
         self.attach(messenger)
@@ -262,6 +267,7 @@ class MainWindow(QMainWindow):
             return  # first run: the wizard stays
         self._blank()
         self.stack.setCurrentWidget(self.lock_screen)
+        log.info("window: lock screen")
         if self.bridge.attached:
             self.lock_screen.activate()
 
@@ -276,6 +282,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(chat)
         self.tray.set_locked(False)
         chat.focus_composer()
+        log.info("window: unlocked")
 
     def show_problem(self, text: str) -> None:
         self._blank()
