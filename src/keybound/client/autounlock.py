@@ -2,8 +2,8 @@
 
 After the token is pulled out the engine locks (keys dropped).  Rather than
 wait for a ``keybound unlock``, a running Keybound looks now and then whether
-the engine has seen an enrolled token come back (``Messenger.token_present``,
-which asks for nothing) and then unlocks once, asking for the PIN on its own
+an enrolled token is plugged in again (``Messenger.probe_token``, which asks
+for nothing) and then unlocks once, asking for the PIN on its own
 PIN source.  A wrong PIN or a failed unlock ends the watch, so it never uses
 up PIN tries on its own: the person unlocks explicitly from then on.
 """
@@ -29,7 +29,7 @@ async def unlock_when_back(
 ) -> bool:
     """Until unlocked: wait for an enrolled token, then unlock once.  True if unlocked."""
     while messenger.locked:
-        if messenger.token_present:
+        if await messenger.probe_token():
             on_back()
             try:
                 await messenger.unlock()

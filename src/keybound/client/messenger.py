@@ -54,6 +54,7 @@ from keybound.client.requests import RequestInfo
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
+from keybound.client.tokens import PresentTokens
 from keybound.client.values import (
     ATTACHMENT,
     Attachment,
@@ -85,7 +86,9 @@ from keybound.identity.document import build_next
 from keybound.identity.fingerprint import Invite, encode_qr, parse_invite
 from keybound.protocol import content as c
 from keybound.store.lock import ProfileLock
-from keybound.token.base import EnrollOptions
+from keybound.token.base import EnrollOptions, TokenRef, Transport
+from keybound.token.discovery import open_token
+from keybound.token.pcsc import card_present
 from keybound.token.prompter import Prompter
 from keybound.token.worker import TokenWorker
 from keybound.wire.frames import DeviceAddress
@@ -122,6 +125,7 @@ class Messenger:
         self._background: set[asyncio.Task[Any]] = set()
         self._last_activity = self._env.now_ms()
         self._closed = False
+        self._pulled: TokenRef | None = None  # the token whose removal locked us
         self.identity_id = b""  # ours, once unlocked the first time
         self.device_id = b""  # this installation's
         self._presence = PresenceWatch(profile, options.tokens, worker, self._presence_changed)
@@ -303,6 +307,41 @@ class Messenger:
     def note_activity(self) -> None:
         """The person did something (typed, clicked): the idle lock starts counting anew."""
         self._last_activity = self._env.now_ms()
+
+    async def probe_token(self) -> bool:
+        """Look now whether an enrolled token is plugged in (asks for nothing).
+
+        For a process that does not watch presence (``keybound listen``); the app
+        reads :attr:`token_present` instead, which a monitor keeps current.
+
+        After a card was pulled from a PC/SC reader only that reader is looked at,
+        first without connecting: polling must not keep opening every card on the
+        machine (someone else's, in another reader, may be in use)."""
+        pulled, tokens = self._pulled, self._options.tokens
+
+        def probe() -> bool:
+            known = account.known_keys(self.profile)
+            try:
+                if (
+                    isinstance(tokens, PresentTokens)
+                    and pulled is not None
+                    and (pulled.transport is Transport.PCSC)
+                ):
+                    if not card_present(pulled.reader):
+                        return False
+                    token = open_token(pulled, self._prompter, known)
+                else:
+                    token = tokens.open(self._prompter, known)
+            except KeyboundError:
+                return False
+            try:
+                return token.public_key() in known or not known
+            except KeyboundError:
+                return False
+            finally:
+                token.close()
+
+        return await self._worker.run(probe)
 
     async def lock(self, reason: LockReason = LockReason.REQUESTED) -> None:
         """Close the history and drop the keys; the outbox waits on disk."""
