@@ -111,5 +111,6 @@ def _run_installed_app(profile: Path) -> None:
     finally:
         if app.poll() is None:
             app.kill()
-    assert app.returncode == 0, err[-2000:]
+    # on the first-run wizard the app has no SIGTERM handler yet: the default action ends it
+    assert app.returncode in (0, -signal.SIGTERM), err[-2000:]
     assert "Traceback" not in "".join(seen) + err
