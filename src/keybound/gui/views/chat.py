@@ -14,6 +14,7 @@ import time
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMessageBox,
     QSplitter,
@@ -30,6 +31,7 @@ from keybound.gui.models.timeline import TimelineModel
 from keybound.gui.views.actions import MessageActions
 from keybound.gui.views.composer import Composer
 from keybound.gui.views.conversations import ConversationList, QuickSwitcher
+from keybound.gui.views.menu import MainMenu, menu_button
 from keybound.gui.views.search import SearchPanel
 from keybound.gui.views.timeline import TimelineView
 
@@ -53,6 +55,17 @@ class ChatPane(QWidget):
         self.left = QStackedWidget(self)
         self.left.addWidget(self.list)
         self.left.addWidget(self.search)
+        self.menu = MainMenu(bridge, self)
+        left = QWidget(self)
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.setSpacing(2)
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 4, 4, 0)
+        top.addWidget(menu_button(self.menu, left))
+        top.addStretch(1)
+        left_column.addLayout(top)
+        left_column.addWidget(self.left, 1)
 
         self.header = QLabel(self)
         self.header.setObjectName("conversationTitle")
@@ -81,7 +94,7 @@ class ChatPane(QWidget):
         column.addWidget(self.composer)
         self.view.hide()
         splitter = QSplitter(self)
-        splitter.addWidget(self.left)
+        splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 640])

@@ -1,0 +1,38 @@
+"""The settings pages, in the order the dialog lists them.
+
+Each page is a widget built from the :class:`~keybound.gui.bridge.Bridge` when
+the dialog opens (so nothing of an unlocked session is built before it is
+needed, and a page reads its values fresh each time).  Adding a page is one
+:class:`PageSpec` here; its module is imported only when the dialog opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+from PySide6.QtWidgets import QWidget
+
+from keybound.gui.bridge import Bridge
+
+PageFactory = Callable[[Bridge, QWidget], QWidget]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # stable name, for SettingsDialog.show_page and tests
+    title: str  # marked for translation in the "SettingsDialog" context
+    build: PageFactory
+
+
+def _about(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.about import AboutPage
+
+    return AboutPage(bridge, parent)
+
+
+def settings_pages() -> list[PageSpec]:
+    return [
+        PageSpec("about", QT_TRANSLATE_NOOP("SettingsDialog", "About"), _about),
+    ]
