@@ -55,4 +55,6 @@ class SettingsDialog(QDialog):
         """Switch to the page named ``key`` and return it."""
         row = self.keys.index(key)
         self.titles.setCurrentRow(row)
-        return self.stack.widget(row)
+        page = self.stack.widget(row)
+        assert page is not None
+        return page

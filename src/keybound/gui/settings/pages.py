@@ -22,7 +22,7 @@ PageFactory = Callable[[Bridge, QWidget], QWidget]
 @dataclass(frozen=True)
 class PageSpec:
     key: str  # stable name, for SettingsDialog.show_page and tests
-    title: str  # marked for translation in the "SettingsDialog" context
+    title: str  # marked with QT_TRANSLATE_NOOP("SettingsDialog", ...); the dialog translates it
     build: PageFactory
 
 
@@ -34,5 +34,5 @@ def _about(bridge: Bridge, parent: QWidget) -> QWidget:
 
 def settings_pages() -> list[PageSpec]:
     return [
-        PageSpec("about", QT_TRANSLATE_NOOP("SettingsDialog", "About"), _about),
+        PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
     ]
