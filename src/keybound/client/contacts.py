@@ -23,7 +23,9 @@ from keybound.errors import (
     ContactAlreadyAdded,
     IdentityError,
     InviteForAnotherRelay,
+    TamperedInvite,
     UnknownContact,
+    WrongIdentity,
 )
 from keybound.identity.chain import verify_chain
 from keybound.identity.document import SignedDocument
@@ -83,7 +85,7 @@ def find(core: Core, name_or_id: str | bytes) -> bytes:
 def own_invite(core: Core) -> Invite:
     verified = core.book.get(core.own_id)
     assert verified is not None
-    return invite_for(verified, core.settings.relay_url)
+    return invite_for(verified, core.settings.relay_url, core.settings.display_name)
 
 
 def own_invite_uri(core: Core) -> str:
@@ -121,7 +123,10 @@ def add(
         raise IdentityError("This invite is your own.")
     pinned = core.book.get(invite.identity_id)
     verified = verify_chain(documents, pinned.pinned if pinned else None, core.env.now_s())
-    check_invite(invite, verified)
+    try:
+        check_invite(invite, verified)
+    except WrongIdentity:
+        raise TamperedInvite() from None
     update = core.book.accept(
         core.repo,
         documents,

@@ -37,6 +37,7 @@ from keybound.client import (
 )
 from keybound.client import attachments as files
 from keybound.client import backups as bk
+from keybound.client import contact_details as details
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence
@@ -79,10 +80,11 @@ from keybound.errors import (
     ProfileError,
     RelayRefused,
     RelayUnavailable,
+    TamperedInvite,
     UnknownMessage,
     UserFacingError,
 )
-from keybound.identity.document import build_next
+from keybound.identity.document import SignedDocument, build_next
 from keybound.identity.fingerprint import Invite, encode_qr, parse_invite
 from keybound.protocol import content as c
 from keybound.store.lock import ProfileLock
@@ -91,7 +93,7 @@ from keybound.token.discovery import open_token
 from keybound.token.pcsc import card_present
 from keybound.token.prompter import Prompter
 from keybound.token.worker import TokenWorker
-from keybound.wire.frames import DeviceAddress
+from keybound.wire.frames import DeviceAddress, ErrorCode
 from keybound.wire.frames import Outgoing as WireOutgoing
 
 __all__ = [
@@ -409,17 +411,53 @@ class Messenger:
         invite: Invite = await s.db.run(contacts.own_invite, s.core)
         return encode_qr(invite)
 
+    async def preview_invite(self, invite_uri: str) -> details.InvitePreview:
+        """Whose invite this is, checked against the chain the relay holds, before adding.
+
+        ``InvalidInvite`` for a link that cannot be read, ``TamperedInvite`` for one
+        whose fingerprint or ID was changed; nothing is stored either way."""
+        s = self._need()
+        invite = parse_invite(invite_uri)
+        await s.db.run(details.check_relay, s.core, invite)
+        docs = await self._fetch_invited(s, invite)
+        return await s.db.run(details.preview, s.core, invite, docs)
+
     async def add_contact(self, invite_uri: str, name: str) -> ContactInfo:
         """Fetch the identity the invite names from the relay, verify and pin it."""
         s = self._need()
         invite = parse_invite(invite_uri)
         await s.db.run(contacts.check_new, s.core, invite, name)
-        raw = await s.relay.fetch_identity(invite.identity_id)
-        docs = decode_documents(raw)
+        docs = await self._fetch_invited(s, invite)
         info, _update = await s.db.run(contacts.add, s.core, invite, docs, name)
         self._emit(ev.ContactAdded(info))
         s.wake.compose.set()
         return info
+
+    async def _fetch_invited(self, s: Session, invite: Invite) -> list[SignedDocument]:
+        try:
+            raw = await s.relay.fetch_identity(invite.identity_id)
+        except RelayRefused as exc:
+            if exc.code == ErrorCode.NOT_FOUND:
+                raise TamperedInvite(unknown=True) from None
+            raise
+        return decode_documents(raw)
+
+    async def contact_tokens(self, identity_id: bytes) -> list[details.ContactToken]:
+        """A contact's security keys (kind, when their chain first listed each)."""
+        s = self._need()
+        return await s.db.run(details.tokens, s.core, identity_id)
+
+    async def safety_numbers(self, identity_id: bytes) -> details.SafetyNumbers:
+        """The safety number with both halves and the QR code to show for it."""
+        s = self._need()
+        return await s.db.run(details.safety_numbers, s.core, identity_id)
+
+    async def verify_by_code(self, identity_id: bytes, payload: bytes) -> ContactInfo:
+        """Mark verified from their safety code, scanned (``SafetyCodeMismatch`` if it
+        is not theirs for us: then nothing changes)."""
+        s = self._need()
+        await s.db.run(details.check_code, s.core, identity_id, payload)
+        return await self.verify_contact(identity_id)
 
     # --- message requests (people who wrote without being contacts; client.requests) ---
 
