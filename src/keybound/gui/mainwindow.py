@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
     messenger_ready = Signal(object)  # a Messenger the wizard made (the app serves its socket)
     closing = Signal()  # the person closed the window: the app quits
     raised = Signal()  # another start asked for this window
+    chat_shown = Signal()  # unlocked: the chat pane is on screen (a waiting link opens)
 
     def __init__(
         self,
@@ -283,6 +284,7 @@ class MainWindow(QMainWindow):
         self.tray.set_locked(False)
         chat.focus_composer()
         log.info("window: unlocked")
+        self.chat_shown.emit()
 
     def show_problem(self, text: str) -> None:
         self._blank()

@@ -1,0 +1,1 @@
+"""Contacts in the app: invite, add (link, QR image, ``keybound://``), contact page, safety."""
