@@ -49,6 +49,7 @@ class Stage:
     conversation: bytes  # alice's conversation with bob
     shell: Shell | None = None
     extra: list[Any] = field(default_factory=list)
+    stranger_link: str = ""  # an invite of someone not yet alice's contact (carol)
 
     async def window(self) -> Shell:
         if self.shell is None:
@@ -157,6 +158,41 @@ async def touch_overlay(stage: Stage) -> QWidget:
     return shell.window
 
 
+async def invite_dialog(stage: Stage) -> QWidget:
+    from keybound.gui.contacts.invite import InviteDialog
+
+    chat = (await stage.unlocked()).window.chat
+    assert chat is not None
+    dialog = chat.menu.open_invite()
+    assert isinstance(dialog, InviteDialog)
+    await until(lambda: dialog.copy_button.isEnabled())
+    return dialog
+
+
+async def add_dialog(stage: Stage) -> QWidget:
+    from keybound.gui.contacts.add import AddContactDialog
+
+    chat = (await stage.unlocked()).window.chat
+    assert chat is not None
+    dialog = chat.menu.open_add_contact(stage.stranger_link)
+    assert isinstance(dialog, AddContactDialog)
+    await until(lambda: dialog.preview is not None)
+    return dialog
+
+
+async def contact_page(stage: Stage) -> QWidget:
+    from keybound.gui.contacts.contact_page import ContactPage
+
+    chat = (await stage.unlocked()).window.chat
+    assert chat is not None
+    chat.open_conversation(stage.conversation)
+    await until(lambda: chat.header_actions.peer is not None)
+    page = chat.header_actions.open_contact()
+    assert isinstance(page, ContactPage)
+    await until(lambda: page.safety is not None and page.safety.numbers is not None)
+    return page
+
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -166,6 +202,14 @@ SCENES: list[Scene] = [
     Scene("offline-bar", offline_bar, SIZE, ("Offline", HELLO)),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
+    Scene("invite", invite_dialog, None, ("Invite someone", "Copy", "Save as PNG…")),
+    Scene("add-contact", add_dialog, None, ("Name in the link", "carol", "Relay", "Add")),
+    Scene(
+        "contact-page",
+        contact_page,
+        (720, 620),
+        ("bob", "Security keys", "OpenPGP card", "Mark as verified", "You"),
+    ),
     # gui-wizard / gui-chat: add their scenes here, e.g.
     # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]
@@ -190,9 +234,12 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
         bob = await create(tmp, "bob", relay.url, worker)
         a_conv, b_conv = await befriend(alice, bob)
         await bob.m.send_text(b_conv, HELLO)
+        carol = await create(tmp, "carol", relay.url, worker)
+        stranger_link = await carol.m.invite()
+        await carol.close()  # the relay keeps her identity for the Add dialog to check
         await asyncio.sleep(1.0)
         await alice.close()
-        stage = Stage(theme, alice, a_conv)
+        stage = Stage(theme, alice, a_conv, stranger_link=stranger_link)
         try:
             for scene in SCENES:
                 if names and scene.name not in names:

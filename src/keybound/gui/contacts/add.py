@@ -142,6 +142,7 @@ class AddContactDialog(QDialog):
     def set_link(self, link: str) -> None:
         """Show ``link`` and look it up at once (from a QR code, the desktop, a paste)."""
         self.link_field.setText(link.strip())
+        self.link_field.setCursorPosition(0)
         self._timer.stop()
         self.look_up()
 
@@ -228,6 +229,7 @@ class AddContactDialog(QDialog):
         ]
         v["keys"].setText(", ".join(kinds))
         self.identity_box.show()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
         if preview.contact_name:
             self.status.setText(
                 self.tr("This is %1, already one of your contacts.").replace(

@@ -80,6 +80,7 @@ class InviteDialog(QDialog):
         self.copy_button.clicked.connect(self.copy)
         self.mail_button.clicked.connect(self.share_by_mail)
         self.save_button.clicked.connect(self.choose_file)
+        self.setMinimumWidth(520)
         bridge.run(self._load(), done=self._loaded, failed=self._failed)
 
     async def _load(self) -> tuple[str, bytes]:
