@@ -13,6 +13,7 @@ from keybound.gui.text import name
 from keybound.gui.views.chat import ChatPane
 from tests.gui.chat_people import ChatRelay, Pair, people
 from tests.gui.conftest import Runner, until
+from tests.gui.test_shell import _assert_named as assert_named
 
 
 async def page_of(pane: ChatPane, conversation: bytes) -> tuple[ContactPage, SafetyPanel]:
@@ -57,6 +58,7 @@ def test_contact_page_shows_keys_devices_renames_blocks_and_verifies_by_number(
         mine = safety.first_half if safety.first_title.text() == "You" else safety.second_half
         assert mine.text() == half_rows(numbers.theirs)  # Bob's "theirs" is Alice's half
         assert not safety.code.pixmap().isNull()
+        assert_named([page])
 
         safety.mark_button.click()
         await until(lambda: page.state.text().startswith("Verified"))

@@ -17,6 +17,7 @@ from keybound.gui.views.chat import ChatPane
 from tests.client.test_contact_details import flipped
 from tests.gui.chat_people import ChatRelay, Pair, people
 from tests.gui.conftest import Runner, until
+from tests.gui.test_shell import _assert_named as assert_named
 
 
 def dialog_of(pane: ChatPane, kind: type) -> object:
@@ -75,6 +76,7 @@ def test_bob_adds_alice_from_the_png_she_saved_and_she_adds_him_by_link(
         assert add.values["identity"].text().replace(" ", "") == p.alice.m.identity_id[:8].hex()
         assert add.values["keys"].text() == "OpenPGP card"
         assert add.name_field.text() == "alice" and add.add_button.isEnabled()
+        assert_named([invite, add])
         add.name_field.setText("Alice L.")
         add.add_button.click()
         await until(lambda: bob_pane.conversation_id is not None, 15)

@@ -112,7 +112,8 @@ class AddContactDialog(QDialog):
             self.tr("Add"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.add_button.setAccessibleName(self.tr("Add this contact"))
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName(self.tr("Cancel"))
         self.add_button.setEnabled(False)
         self.buttons.accepted.connect(self.add)
         self.buttons.rejected.connect(self.reject)

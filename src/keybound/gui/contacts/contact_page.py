@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keybound.client import events as ev
 from keybound.client.contact_details import FIDO2, ContactToken
 from keybound.client.values import ContactInfo, DeviceInfo, Verification
 from keybound.gui import text
@@ -86,6 +87,7 @@ class ContactPage(QDialog):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAccessibleName(self.tr("Close"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.verify_box, 1)
@@ -97,7 +99,15 @@ class ContactPage(QDialog):
         self.rename_button.setEnabled(False)
         self.block_button.setEnabled(False)
         self.resize(640, 560)
+        bridge.engine_event.connect(self._on_event)
         self.reload()
+
+    def _on_event(self, event: object) -> None:
+        """Their chain moved on (a new device, changed keys): show what is true now."""
+        if isinstance(event, ev.ContactChanged) and event.contact.identity_id == self.identity_id:
+            self.reload()
+            if self.safety is not None:
+                self.safety.reload()
 
     # --- loading ---------------------------------------------------------------------
 

@@ -70,6 +70,7 @@ class InviteDialog(QDialog):
         row.addWidget(self.mail_button)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAccessibleName(self.tr("Close"))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(row)
