@@ -106,3 +106,25 @@ def test_add_by_qr_verify_by_code_block_and_rename_through_the_socket(
             await bob.close()
 
     run(scenario())
+
+
+def test_what_the_new_contact_commands_print() -> None:
+    import io
+
+    parse = build_parser().parse_args
+    contact = {"name": "bob\x1b[2J", "blocked": True, "verification": "verified"}
+    cases = (
+        (["contact", "block", "bob"], "contact.block", r"bob\x1b[2J is blocked."),
+        (["contact", "unblock", "bob"], "contact.block", "is unblocked."),
+        (["contact", "rename", "bob", "x"], "contact.rename", r"Renamed to bob\x1b[2J."),
+        (
+            ["contact", "verify", "bob"],
+            "contact.verify_code",
+            r"The code matches: bob\x1b[2J is now",
+        ),
+    )
+    for argv, op, said in cases:
+        out = io.StringIO()
+        shown = dict(contact, blocked=argv[1] == "block")
+        assert chat._show(op, parse(argv), shown, out) == 0
+        assert said in out.getvalue() and "\x1b" not in out.getvalue()

@@ -187,6 +187,9 @@ class ChatPane(QWidget):
     def _list_loaded(self) -> None:
         if self.conversation_id is not None:
             self.header.setText(text.name(self.title_of(self.conversation_id)))
+            row = self.conversations.row_of(self.conversation_id)
+            peer = self.conversations.rows[row].summary.conversation.peer_identity
+            self.header_actions.set_conversation(self.conversation_id, peer if row >= 0 else None)
 
     def _contact_changed(self, conversation_id: bytes, name: str) -> None:
         self.conversations.refresh(conversation_id)
