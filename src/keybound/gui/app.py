@@ -26,6 +26,7 @@ from keybound.client.profile import Profile
 from keybound.errors import ProfileInUse
 from keybound.gui.bridge import Bridge
 from keybound.gui.contacts.links import LinkOpener
+from keybound.gui.i18n import install_translations
 from keybound.gui.loop import application, install_loop
 from keybound.gui.mainwindow import MainWindow
 from keybound.gui.theme import Theme
@@ -117,8 +118,22 @@ def run(
     """``keybound`` / ``keybound gui [LINK]``: run the app until its window closes."""
     harden_process()  # no core dumps of the app's memory (also done by keybound.cli)
     app = application(argv)
+    install_translations(app)  # before any widget: widgets translate their texts when built
     loop = install_loop(app)
     theme = Theme(app)
+    # SIGINT/SIGTERM end the app through the same clean path as closing the window, from
+    # before the first window shows (the wizard, the lock screen, while the profile opens).
+    quitting = asyncio.Event()
+    shells: list[Shell] = []
+
+    def quit_now() -> None:
+        quitting.set()
+        for shell in shells:
+            shell.closed.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, quit_now)
 
     async def main() -> int:
         shell = await Shell.start(profile, options, theme, link)
@@ -126,9 +141,9 @@ def run(
             shown = "the link was opened in its window" if link else "its window was raised"
             print(f"Keybound is already running with this profile; {shown}.")
             return 0
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, shell.closed.set)
+        shells.append(shell)
+        if quitting.is_set():  # the signal came while the profile was opening
+            shell.closed.set()
         try:
             await shell.closed.wait()
         finally:
@@ -138,4 +153,7 @@ def run(
     try:
         return loop.run_until_complete(main())
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         loop.close()
