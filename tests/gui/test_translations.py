@@ -174,6 +174,8 @@ def content(text: str) -> bool:
     same-in-German words, digits and punctuation) has no letter.
     """
     rest = text.replace("\u2068", "").replace("\u2069", "")
+    rest = re.sub(r"\b(?:keybound|wss?|https?)://\S+", "", rest)  # links and relay addresses
+    rest = re.sub(r"\b[0-9a-f]{4}(?: [0-9a-f]{4})*\b", "", rest)  # IDs in hex groups
     people = [HELLO, TOKEN_LABEL, "Reader 0", "alice", "bob", getpass.getuser(), *GROUPS]
     for word in [*people, *sorted(SAME_IN_GERMAN, key=len, reverse=True)]:
         rest = rest.replace(word, "")

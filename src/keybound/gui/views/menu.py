@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from keybound.gui.bridge import Bridge
+from keybound.gui.i18n import translate
 
 
 class MainMenu(QMenu):
@@ -60,8 +61,9 @@ def menu_button(menu: MainMenu, parent: QWidget) -> QToolButton:
     button = QToolButton(parent)
     button.setObjectName("mainMenuButton")
     button.setText("☰")
-    button.setAccessibleName(button.tr("Menu"))
-    button.setToolTip(button.tr("Menu"))
+    label = translate("MainMenu", "Menu")
+    button.setAccessibleName(label)
+    button.setToolTip(label)
     button.setMenu(menu)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     return button

@@ -2,6 +2,156 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de" sourcelanguage="en">
 <context>
+    <name>AboutPage</name>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Identity</source>
+        <translation>Identität</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>Dieser Computer</translation>
+    </message>
+    <message>
+        <source>Profile folder</source>
+        <translation>Profilordner</translation>
+    </message>
+    <message>
+        <source>Keybound is free software. Your identity key never leaves your security key; no one, not even Keybound&apos;s developers, holds a key to your history.</source>
+        <translation>Keybound ist freie Software. Dein Identitätsschlüssel verlässt nie deinen Sicherheitsschlüssel; niemand, nicht einmal die Entwickler von Keybound, hat einen Schlüssel zu deinem Verlauf.</translation>
+    </message>
+</context>
+<context>
+    <name>AddContactDialog</name>
+    <message>
+        <source>Add contact</source>
+        <translation>Kontakt hinzufügen</translation>
+    </message>
+    <message>
+        <source>Paste the keybound:// link they sent you, or read their QR code.</source>
+        <translation>Füge den keybound://-Link ein, den man dir geschickt hat, oder lies den QR-Code.</translation>
+    </message>
+    <message>
+        <source>Invite link</source>
+        <translation>Einladungslink</translation>
+    </message>
+    <message>
+        <source>From image…</source>
+        <translation>Aus Bild…</translation>
+    </message>
+    <message>
+        <source>Read the QR code from an image file</source>
+        <translation>Den QR-Code aus einer Bilddatei lesen</translation>
+    </message>
+    <message>
+        <source>From clipboard</source>
+        <translation>Aus Zwischenablage</translation>
+    </message>
+    <message>
+        <source>Read the QR code or link on the clipboard</source>
+        <translation>Den QR-Code oder Link in der Zwischenablage lesen</translation>
+    </message>
+    <message>
+        <source>Whose invite this is</source>
+        <translation>Wessen Einladung das ist</translation>
+    </message>
+    <message>
+        <source>Name in the link</source>
+        <translation>Name im Link</translation>
+    </message>
+    <message>
+        <source>Identity</source>
+        <translation>Identität</translation>
+    </message>
+    <message>
+        <source>Fingerprint</source>
+        <translation>Fingerabdruck</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relay</translation>
+    </message>
+    <message>
+        <source>Security keys</source>
+        <translation>Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Name for this contact</source>
+        <translation>Name für diesen Kontakt</translation>
+    </message>
+    <message>
+        <source>Their name, as you want to see it</source>
+        <translation>Der Name, unter dem du die Person sehen willst</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add this contact</source>
+        <translation>Diesen Kontakt hinzufügen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Their QR code</source>
+        <translation>Der QR-Code der Person</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp)</source>
+        <translation>Bilder (*.png *.jpg *.jpeg *.gif *.bmp *.webp)</translation>
+    </message>
+    <message>
+        <source>The clipboard holds neither a link nor a picture.</source>
+        <translation>Die Zwischenablage enthält weder einen Link noch ein Bild.</translation>
+    </message>
+    <message>
+        <source>Reading the QR code…</source>
+        <translation>QR-Code wird gelesen…</translation>
+    </message>
+    <message>
+        <source>Checking the invite…</source>
+        <translation>Einladung wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Checking the invite with the relay…</source>
+        <translation>Einladung wird beim Relay geprüft…</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(keiner)</translation>
+    </message>
+    <message>
+        <source>FIDO2 security key</source>
+        <translation>FIDO2-Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>OpenPGP card</source>
+        <translation>OpenPGP-Karte</translation>
+    </message>
+    <message>
+        <source>This is %1, already one of your contacts.</source>
+        <translation>Das ist %1, schon einer deiner Kontakte.</translation>
+    </message>
+    <message>
+        <source>The relay holds this identity and its keys match the link. The name in the link is what they call themselves: anyone passing the link on can change it, so compare safety numbers once you are added.</source>
+        <translation>Das Relay kennt diese Identität, und ihre Schlüssel passen zum Link. Der Name im Link ist der, den sich die Person selbst gibt: Jeder, der den Link weitergibt, kann ihn ändern. Vergleiche daher nach dem Hinzufügen die Sicherheitsnummern.</translation>
+    </message>
+    <message>
+        <source>Adding…</source>
+        <translation>Wird hinzugefügt…</translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
         <source>Dismiss</source>
@@ -134,6 +284,113 @@ Open it?</source>
     <message>
         <source>Group {n}</source>
         <translation>Gruppe {n}</translation>
+    </message>
+</context>
+<context>
+    <name>ContactPage</name>
+    <message>
+        <source>Contact</source>
+        <translation>Kontakt</translation>
+    </message>
+    <message>
+        <source>Contact name</source>
+        <translation>Kontaktname</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Umbenennen</translation>
+    </message>
+    <message>
+        <source>Rename this contact</source>
+        <translation>Diesen Kontakt umbenennen</translation>
+    </message>
+    <message>
+        <source>Block</source>
+        <translation>Blockieren</translation>
+    </message>
+    <message>
+        <source>Security keys</source>
+        <translation>Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>Geräte</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>Verifizieren</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>Unblock</source>
+        <translation>Freigeben</translation>
+    </message>
+    <message>
+        <source>Unblock this contact</source>
+        <translation>Diesen Kontakt freigeben</translation>
+    </message>
+    <message>
+        <source>Block this contact</source>
+        <translation>Diesen Kontakt blockieren</translation>
+    </message>
+    <message>
+        <source>Verified: you compared safety numbers.</source>
+        <translation>Verifiziert: Ihr habt die Sicherheitsnummern verglichen.</translation>
+    </message>
+    <message>
+        <source>Their security keys changed since you verified them: compare safety numbers again.</source>
+        <translation>Die Sicherheitsschlüssel dieser Person haben sich seit der Verifizierung geändert: Vergleicht die Sicherheitsnummern erneut.</translation>
+    </message>
+    <message>
+        <source>Not verified yet.</source>
+        <translation>Noch nicht verifiziert.</translation>
+    </message>
+    <message>
+        <source>Blocked: their messages are dropped unread.</source>
+        <translation>Blockiert: Nachrichten dieser Person werden ungelesen verworfen.</translation>
+    </message>
+    <message>
+        <source>FIDO2 security key</source>
+        <translation>FIDO2-Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>OpenPGP card</source>
+        <translation>OpenPGP-Karte</translation>
+    </message>
+    <message>
+        <source>%1 %2, added %3</source>
+        <translation>%1 %2, hinzugefügt am %3</translation>
+    </message>
+    <message>
+        <source>Computer</source>
+        <translation>Computer</translation>
+    </message>
+    <message>
+        <source>%1 %2, known since %3</source>
+        <translation>%1 %2, bekannt seit %3</translation>
+    </message>
+    <message>
+        <source>post-quantum</source>
+        <translation>Post-Quanten</translation>
+    </message>
+    <message>
+        <source>A contact needs a name.</source>
+        <translation>Ein Kontakt braucht einen Namen.</translation>
+    </message>
+    <message>
+        <source>Renamed to %1.</source>
+        <translation>Umbenannt in %1.</translation>
     </message>
 </context>
 <context>
@@ -370,6 +627,106 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>HeaderActions</name>
+    <message>
+        <source>Contact…</source>
+        <translation>Kontakt…</translation>
+    </message>
+    <message>
+        <source>Open the contact page</source>
+        <translation>Die Kontaktseite öffnen</translation>
+    </message>
+</context>
+<context>
+    <name>InviteDialog</name>
+    <message>
+        <source>Invite someone</source>
+        <translation>Jemanden einladen</translation>
+    </message>
+    <message>
+        <source>Send this link to the person you want to write to, or let them scan the code. It tells their Keybound how to reach you and which keys are yours; it is not a secret.</source>
+        <translation>Schick diesen Link der Person, der du schreiben willst, oder lass sie den Code scannen. Er sagt ihrem Keybound, wie du erreichbar bist und welche Schlüssel deine sind; er ist kein Geheimnis.</translation>
+    </message>
+    <message>
+        <source>Your invite link</source>
+        <translation>Dein Einladungslink</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen…</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the invite link</source>
+        <translation>Den Einladungslink kopieren</translation>
+    </message>
+    <message>
+        <source>Share by mail…</source>
+        <translation>Per E-Mail teilen…</translation>
+    </message>
+    <message>
+        <source>Share the invite link by mail</source>
+        <translation>Den Einladungslink per E-Mail teilen</translation>
+    </message>
+    <message>
+        <source>Your invite as a QR code</source>
+        <translation>Deine Einladung als QR-Code</translation>
+    </message>
+    <message>
+        <source>Save as PNG…</source>
+        <translation>Als PNG speichern…</translation>
+    </message>
+    <message>
+        <source>Save the QR code as a PNG image</source>
+        <translation>Den QR-Code als PNG-Bild speichern</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>The link is on the clipboard.</source>
+        <translation>Der Link ist in der Zwischenablage.</translation>
+    </message>
+    <message>
+        <source>Write to me on Keybound</source>
+        <translation>Schreib mir auf Keybound</translation>
+    </message>
+    <message>
+        <source>Add me on Keybound with this link:
+
+%1
+</source>
+        <translation>Füge mich auf Keybound mit diesem Link hinzu:
+
+%1
+</translation>
+    </message>
+    <message>
+        <source>No mail program could be opened; copy the link instead.</source>
+        <translation>Es konnte kein E-Mail-Programm geöffnet werden; kopiere stattdessen den Link.</translation>
+    </message>
+    <message>
+        <source>Save the invite&apos;s QR code</source>
+        <translation>Den QR-Code der Einladung speichern</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG-Bilder (*.png)</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Wird gespeichert…</translation>
+    </message>
+    <message>
+        <source>Saved as %1.</source>
+        <translation>Gespeichert als %1.</translation>
+    </message>
+</context>
+<context>
     <name>JoinPage</name>
     <message>
         <source>This key already has an account</source>
@@ -457,6 +814,25 @@ Open it?</source>
     <message>
         <source>Checking the recovery code…</source>
         <translation>Der Wiederherstellungscode wird geprüft…</translation>
+    </message>
+</context>
+<context>
+    <name>MainMenu</name>
+    <message>
+        <source>Invite someone…</source>
+        <translation>Jemanden einladen…</translation>
+    </message>
+    <message>
+        <source>Add contact…</source>
+        <translation>Kontakt hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Einstellungen…</translation>
+    </message>
+    <message>
+        <source>Menu</source>
+        <translation>Menü</translation>
     </message>
 </context>
 <context>
@@ -906,6 +1282,61 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>SafetyPanel</name>
+    <message>
+        <source>Compare this number with %1, in person or on a call you trust, or scan the code on their screen. If it is the same on both sides, nobody sits between you.</source>
+        <translation>Vergleiche diese Nummer mit %1, persönlich oder in einem Anruf, dem du vertraust, oder scanne den Code auf dem Bildschirm der Person. Ist sie auf beiden Seiten gleich, sitzt niemand zwischen euch.</translation>
+    </message>
+    <message>
+        <source>Your safety number as a QR code, for them to scan</source>
+        <translation>Deine Sicherheitsnummer als QR-Code, zum Scannen für die andere Person</translation>
+    </message>
+    <message>
+        <source>Mark as verified</source>
+        <translation>Als verifiziert markieren</translation>
+    </message>
+    <message>
+        <source>Mark as verified: the numbers match</source>
+        <translation>Als verifiziert markieren: Die Nummern stimmen überein</translation>
+    </message>
+    <message>
+        <source>Scan their code from an image…</source>
+        <translation>Den Code der Person aus einem Bild scannen…</translation>
+    </message>
+    <message>
+        <source>Scan their safety number code from an image</source>
+        <translation>Den Sicherheitsnummer-Code der Person aus einem Bild scannen</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Du</translation>
+    </message>
+    <message>
+        <source>Safety number, first half: %1</source>
+        <translation>Sicherheitsnummer, erste Hälfte: %1</translation>
+    </message>
+    <message>
+        <source>Safety number, second half: %1</source>
+        <translation>Sicherheitsnummer, zweite Hälfte: %1</translation>
+    </message>
+    <message>
+        <source>%1 is verified.</source>
+        <translation>%1 ist verifiziert.</translation>
+    </message>
+    <message>
+        <source>Their safety number code</source>
+        <translation>Der Sicherheitsnummer-Code der Person</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.gif *.bmp *.webp)</source>
+        <translation>Bilder (*.png *.jpg *.jpeg *.gif *.bmp *.webp)</translation>
+    </message>
+    <message>
+        <source>Reading the code…</source>
+        <translation>Code wird gelesen…</translation>
+    </message>
+</context>
+<context>
     <name>SearchPanel</name>
     <message>
         <source>Search messages</source>
@@ -925,6 +1356,21 @@ Open it?</source>
             <numerusform>%n Treffer</numerusform>
             <numerusform>%n Treffer</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Settings pages</source>
+        <translation>Einstellungsseiten</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>Über</translation>
     </message>
 </context>
 <context>
