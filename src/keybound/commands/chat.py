@@ -42,6 +42,16 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
     verify.add_argument(
         "--yes", action="store_true", help="do not ask: the numbers were compared already"
     )
+    verify.add_argument(
+        "--sas", action="store_true",
+        help="compare seven emoji in real time instead (run it on both sides; the second "
+        "one answers the first one's request)",
+    )  # fmt: skip
+    accept_change = csub.add_parser(
+        "accept-change",
+        help="accept a contact's changed security keys without verifying (releases held sends)",
+    )
+    accept_change.add_argument("name", metavar="NAME")
 
     requests = sub.add_parser(
         "requests", help="messages from people who are not your contacts: list, accept, block"
@@ -137,6 +147,8 @@ def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             return "contact.add", {"uri": args.uri, "name": args.name}
         if sub == "list":
             return "contact.list", {}
+        if sub == "accept-change":
+            return "identity.accept", {"name": args.name}
         return "contact.show", {"name": args.name}
     if cmd == "requests":
         sub = args.requests_command or "list"
@@ -196,7 +208,12 @@ async def _run(args: argparse.Namespace, profile: Path, out: TextIO) -> int:
     op, params = request(args)
     if op in ("status", "unlock", "lock"):
         return await _control(op, args, profile, out)
-    async with session.target(profile, args, catch_up=op in _CATCH_UP) as engine:
+    sas = args.command == "contact" and getattr(args, "sas", False)
+    async with session.target(profile, args, catch_up=op in _CATCH_UP or sas) as engine:
+        if sas:
+            from .verify_sas import verify_sas
+
+            return await verify_sas(engine, profile, args.name, out)
         if args.command == "contact" and args.contact_command == "verify":
             return await _verify(engine, args, out)
         try:
@@ -321,6 +338,11 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
                 print(f"[{where}] {who}: {snippet}", file=out)
             else:
                 print(render.message_line(item), file=out)
+    elif op == "identity.accept":
+        name = visible(str(result["name"]))
+        print(f"Accepted {name}'s new security keys; sending to {name} is no longer held.",
+              file=out)  # fmt: skip
+        print(f"{name} is not verified now: `keybound contact verify {name} --sas`.", file=out)
     elif op == "requests.list":
         _show_requests(result, as_json, out)
     elif op == "requests.accept":
