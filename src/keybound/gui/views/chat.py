@@ -31,6 +31,7 @@ from keybound.gui.models.timeline import TimelineModel
 from keybound.gui.views.actions import MessageActions
 from keybound.gui.views.composer import Composer
 from keybound.gui.views.conversations import ConversationList, QuickSwitcher
+from keybound.gui.views.identity_banner import IdentityBanner
 from keybound.gui.views.menu import MainMenu, menu_button
 from keybound.gui.views.search import SearchPanel
 from keybound.gui.views.timeline import TimelineView
@@ -87,7 +88,12 @@ class ChatPane(QWidget):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addWidget(self.header)
+        self.identity_banner = IdentityBanner(bridge, self)  # and the header's Verify button
+        header_row = QHBoxLayout()
+        header_row.addWidget(self.header, 1)
+        header_row.addWidget(self.identity_banner.verify_button)
+        column.addLayout(header_row)
+        column.addWidget(self.identity_banner)
         column.addWidget(self.empty, 1)
         column.addWidget(self.view, 1)
         column.addWidget(self.typing_label)
@@ -151,6 +157,8 @@ class ChatPane(QWidget):
             self._typing.clear()
             self._show_typing()
         self.header.setText(text.name(entry.title) if entry else "")
+        peer = entry.summary.conversation.peer_identity if entry and not group else None
+        self.identity_banner.set_identity(peer, entry.title if entry else "")
         self.empty.hide()
         self.view.show()
         self.list.select(conversation_id)

@@ -1,0 +1,1 @@
+"""Contact pages and dialogs: emoji verification (and, later, the contact page)."""
