@@ -49,6 +49,7 @@ class Stage:
     conversation: bytes  # alice's conversation with bob
     shell: Shell | None = None
     extra: list[Any] = field(default_factory=list)
+    bob: Someone | None = None  # alice's contact, still running (scenes may act as him)
 
     async def window(self) -> Shell:
         if self.shell is None:
@@ -157,6 +158,20 @@ async def touch_overlay(stage: Stage) -> QWidget:
     return shell.window
 
 
+async def emoji_verification(stage: Stage) -> QWidget:
+    """Alice compares emoji with Bob: the dialog's compare page (Bob's side is the engine)."""
+    from tests.gui.contacts.scenes import emoji_verification as build
+
+    return await build(stage)
+
+
+async def identity_banner(stage: Stage) -> QWidget:
+    """Bob's keys changed after Alice verified him: the banner, sending held."""
+    from tests.gui.contacts.scenes import identity_banner as build
+
+    return await build(stage)
+
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -166,6 +181,8 @@ SCENES: list[Scene] = [
     Scene("offline-bar", offline_bar, SIZE, ("Offline", HELLO)),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
+    Scene("emoji-verification", emoji_verification, None, ("They match", "They don't match")),
+    Scene("identity-banner", identity_banner, SIZE, ("security keys changed", "Verify again")),
     # gui-wizard / gui-chat: add their scenes here, e.g.
     # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]
@@ -192,7 +209,7 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
         await bob.m.send_text(b_conv, HELLO)
         await asyncio.sleep(1.0)
         await alice.close()
-        stage = Stage(theme, alice, a_conv)
+        stage = Stage(theme, alice, a_conv, bob=bob)
         try:
             for scene in SCENES:
                 if names and scene.name not in names:

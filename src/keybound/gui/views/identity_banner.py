@@ -14,7 +14,15 @@ The banner also owns the conversation header's "Verify…" button.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from keybound.client import events as ev
 from keybound.client.values import ALERT_ATTACK, ALERT_SUSPECT, IdentityAlert
@@ -46,7 +54,16 @@ class IdentityBanner(QFrame):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setAccessibleName(self.tr("Identity warning"))
-        layout.addWidget(self.label, 1)
+        self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        words = QVBoxLayout()
+        words.setSpacing(2)
+        words.addWidget(self.title)
+        words.addWidget(self.label)
+        layout.addLayout(words, 1)
         self.verify_again = QPushButton(self.tr("Verify again"), self)
         self.accept_change = QPushButton(self.tr("Accept the change"), self)
         for button in (self.verify_again, self.accept_change):
@@ -119,6 +136,11 @@ class IdentityBanner(QFrame):
             self.hide()
             return
         name = text.name(self.name) or self.tr("This contact")
+        titles = {
+            ALERT_ATTACK: self.tr("⚠ Possible attack"),
+            ALERT_SUSPECT: self.tr("⚠ The emoji did not match"),
+        }
+        self.title.setText(titles.get(alert.kind, self.tr("⚠ Security keys changed")))
         if alert.kind == ALERT_ATTACK:
             words = self.tr(
                 "Warning: possible attack. Someone offered a conflicting history of %1's "
