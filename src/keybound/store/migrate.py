@@ -33,6 +33,7 @@ class Migratable(Protocol):
 
     def execute(self, sql: str) -> int: ...
 
+
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 

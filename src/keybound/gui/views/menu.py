@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
@@ -46,8 +47,9 @@ def menu_button(menu: MainMenu, parent: QWidget) -> QToolButton:
     button = QToolButton(parent)
     button.setObjectName("mainMenuButton")
     button.setText("☰")
-    button.setAccessibleName(button.tr("Menu"))
-    button.setToolTip(button.tr("Menu"))
+    label = QCoreApplication.translate("MainMenu", "Menu")  # button.tr() would be QToolButton's
+    button.setAccessibleName(label)
+    button.setToolTip(label)
     button.setMenu(menu)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     return button
