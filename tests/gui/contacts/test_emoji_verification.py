@@ -144,6 +144,9 @@ def test_changed_keys_show_the_banner_and_hold_sending_until_accepted_or_verifie
             banner = b.identity_banner
             await until(lambda: banner.isVisible(), timeout=20)
             assert "security keys changed" in banner.text and "held" in banner.text
+            # the conversation list marks it too
+            await until(lambda: b.conversations.rows[b.conversations.row_of(p.b_conv)]
+                        .identity_changed)  # fmt: skip
             assert banner.accept_change.text() == "Accept the change"
             shot(b, "identity-banner-changed")
             type_and_send(b, "while held")
