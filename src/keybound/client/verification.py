@@ -168,6 +168,7 @@ class Verifications:
         if flow.initiator or flow.sas is not None or flow.peer_device is None:
             return  # accepted already
         core = self._s.core
+        await self._fresh(flow.peer)
         own = await self._s.db.run(_own_identity, core)
         try:
             expected = await self._s.db.run(_peer_identity, core, flow.peer, flow.peer_device)
@@ -237,6 +238,7 @@ class Verifications:
                 head.device_id != message.sender_device
             ):
                 return
+            await self._fresh(flow.peer)
             try:
                 expected = await self._s.db.run(
                     _peer_identity, core, flow.peer, message.sender_device
@@ -350,6 +352,15 @@ class Verifications:
         if flow.timer is not None:
             flow.timer.cancel()
         self._flows.pop(flow.tx, None)
+
+    async def _fresh(self, peer: bytes) -> None:
+        """Their newest chain before comparing: their MACs cover their current security
+        keys, and an old pin here would end a genuine verification in "mismatch"."""
+        if self._s.online:
+            try:
+                await self._s.refresh(peer)
+            except KeyboundError as exc:
+                log.info("could not refresh a chain before verifying: %s", type(exc).__name__)
 
     async def _send(self, peer: bytes, raw: bytes) -> None:
         effects = await self._s.db.run(_queue, self._s.core, peer, raw)
