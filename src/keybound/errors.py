@@ -629,6 +629,25 @@ class NotAllowed(EngineError):
     """Not allowed in this conversation (not a member, not an admin, not your message)."""
 
 
+class SendingHeld(EngineError):
+    """A verified contact's security keys changed: nothing goes to them until the person
+    has looked (verified again, or accepted the change)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"Sending to {name} is held: their security keys changed since you verified them. "
+            "Verify them again, or accept the change, to send."
+        )
+
+
+class UnknownVerification(EngineError):
+    """The verification named is not (or no longer) going on."""
+
+    def __init__(self) -> None:
+        super().__init__("This verification is over (finished, cancelled or timed out).")
+
+
 # --- relay connection and engine (keybound.client) -------------------------------
 
 

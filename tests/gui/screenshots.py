@@ -53,6 +53,7 @@ class Stage:
     shell: Shell | None = None
     extra: list[Any] = field(default_factory=list)
     stranger_link: str = ""  # an invite of someone not yet alice's contact (carol)
+    bob: Someone | None = None  # alice's contact, still running (scenes may act as him)
 
     async def window(self) -> Shell:
         if self.shell is None:
@@ -198,6 +199,20 @@ async def contact_page(stage: Stage) -> QWidget:
     return page
 
 
+async def emoji_verification(stage: Stage) -> QWidget:
+    """Alice compares emoji with Bob: the dialog's compare page (Bob's side is the engine)."""
+    from tests.gui.contacts.scenes import emoji_verification as build
+
+    return await build(stage)
+
+
+async def identity_banner(stage: Stage) -> QWidget:
+    """Bob's keys changed after Alice verified him: the banner, sending held."""
+    from tests.gui.contacts.scenes import identity_banner as build
+
+    return await build(stage)
+
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -215,6 +230,8 @@ SCENES: list[Scene] = [
         (720, 620),
         ("bob", "Security keys", "OpenPGP card", "Mark as verified", "You"),
     ),
+    Scene("emoji-verification", emoji_verification, None, ("They match", "They don't match")),
+    Scene("identity-banner", identity_banner, SIZE, ("security keys changed", "Verify again")),
     # gui-wizard / gui-chat: add their scenes here, e.g.
     # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]
@@ -259,7 +276,7 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
         carol = await create(tmp, "carol", relay.url, worker)
         stranger_link = await carol.m.invite()
         await carol.close()  # the relay keeps her identity for the Add dialog to check
-        stage = Stage(theme, alice, a_conv, stranger_link=stranger_link)
+        stage = Stage(theme, alice, a_conv, stranger_link=stranger_link, bob=bob)
         try:
             for scene in SCENES:
                 if names and scene.name not in names:

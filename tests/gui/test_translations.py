@@ -135,10 +135,12 @@ def test_keybound_lang_is_honoured_and_an_unknown_language_stays_english(
         assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Cancel"
 
 
-async def window_texts(theme: Theme, alice: Someone, conv: bytes, tmp: Path) -> dict[str, set[str]]:
+async def window_texts(
+    theme: Theme, alice: Someone, conv: bytes, tmp: Path, bob: Someone
+) -> dict[str, set[str]]:
     """Each scene's texts: the screenshot scenes (light ones) and the first-run wizard."""
     out: dict[str, set[str]] = {}
-    stage = Stage(theme, alice, conv)
+    stage = Stage(theme, alice, conv, bob=bob)
     try:
         for scene in SCENES:
             if scene.dark:
@@ -193,11 +195,11 @@ def test_every_text_of_the_main_window_changes_in_german(
     async def both() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         alice, bob, conv = await cast(tmp_path, relay.url, worker)
         try:
-            english = await window_texts(theme, alice, conv, tmp_path / "en")
+            english = await window_texts(theme, alice, conv, tmp_path / "en", bob)
             translators = install_translations(qapp, QLocale("de"))
             assert len(translators) == 2
             try:
-                german = await window_texts(theme, alice, conv, tmp_path / "de")
+                german = await window_texts(theme, alice, conv, tmp_path / "de", bob)
             finally:
                 remove_translations(qapp, translators)
         finally:

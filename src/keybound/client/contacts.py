@@ -16,6 +16,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from keybound.client import conversations as convs
+from keybound.client import identity_alerts
 from keybound.client.core import Core
 from keybound.client.identities import ChainUpdate
 from keybound.client.values import ContactInfo, DeviceInfo
@@ -149,7 +150,10 @@ def set_verified(core: Core, identity_id: bytes, verified: bool = True) -> Conta
     if row is None or row.is_self:
         raise UnknownContact("There is no such contact.")
     state = Verification.VERIFIED if verified else Verification.UNVERIFIED
-    core.repo.upsert_identity(replace(row, verification=state, updated_at=core.now()))
+    with core.tx():
+        core.repo.upsert_identity(replace(row, verification=state, updated_at=core.now()))
+        if verified:
+            identity_alerts.clear(core, identity_id)  # looked at the keys now: banner goes
     return contact_info(core, identity_id)
 
 

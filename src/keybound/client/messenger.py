@@ -30,10 +30,12 @@ from keybound.client import (
     actions,
     chatview,
     contacts,
+    identity_alerts,
     onboarding,
     pq_upgrade,
     relay_change,
     requests,
+    verification,
 )
 from keybound.client import attachments as files
 from keybound.client import backups as bk
@@ -63,6 +65,7 @@ from keybound.client.values import (
     ContactInfo,
     ConversationSummary,
     DeviceInfo,
+    IdentityAlert,
     LockReason,
     Message,
     MessageStatus,
@@ -513,6 +516,48 @@ class Messenger:
         s = self._need()
         info = await s.db.run(contacts.set_verified, s.core, identity_id, verified)
         self._emit(ev.ContactChanged(info, needs_reverification=False))
+        if verified:
+            self._emit(ev.IdentityAlertChanged(identity_id, None))
+        return info
+
+    # --- emoji verification and identity changes (client.verification, identity_alerts) ---
+
+    async def start_verification(self, identity_id: bytes) -> bytes:
+        """Ask the contact's devices for an emoji verification; its transaction ID.
+        Events follow: ``VerificationCodes``, then ``VerificationDone``."""
+        return await self._need().verification.start(identity_id)
+
+    async def verification_requests(self) -> list[verification.PendingRequest]:
+        """Contacts' requests waiting for :meth:`accept_verification` (this session's)."""
+        return self._need().verification.pending()
+
+    async def accept_verification(self, tx: bytes) -> None:
+        await self._need().verification.accept(tx)
+
+    async def confirm_verification(self, tx: bytes) -> None:
+        """The emoji match: once both people confirmed, the contact is verified."""
+        await self._need().verification.confirm(tx)
+
+    async def mismatch_verification(self, tx: bytes) -> None:
+        """The emoji differ: the contact is marked suspect on both sides."""
+        await self._need().verification.mismatch(tx)
+
+    async def cancel_verification(self, tx: bytes) -> None:
+        await self._need().verification.cancel(tx)
+
+    async def identity_alert(self, identity_id: bytes) -> IdentityAlert | None:
+        """What the conversation's identity banner shows (None: nothing to show)."""
+        s = self._need()
+        return await s.db.run(identity_alerts.get, s.core, identity_id)
+
+    async def accept_identity_change(self, identity_id: bytes) -> ContactInfo:
+        """The person looked at a contact's changed keys and accepts them without
+        verifying: the banner goes and held sending is released (no longer verified)."""
+        s = self._need()
+        await s.db.run(identity_alerts.accept_change, s.core, identity_id)
+        info = await s.db.run(contacts.contact_info, s.core, identity_id)
+        self._emit(ev.IdentityAlertChanged(identity_id, None))
+        self._emit(ev.ContactChanged(info, needs_reverification=False))
         return info
 
     async def block(self, identity_id: bytes, blocked: bool = True) -> ContactInfo:
@@ -604,6 +649,7 @@ class Messenger:
         Progress: :class:`events.AttachmentProgress` (``upload=True``).
         """
         s = self._need()
+        await s.db.run(identity_alerts.check_send, s.core, conversation_id)  # before uploading
         mid = await s.db.run(s.core.new_id)
         staging = self.profile.root / "outgoing"
         staging.mkdir(mode=0o700, exist_ok=True)

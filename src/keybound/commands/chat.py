@@ -49,6 +49,16 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
         "--code", metavar="IMAGE", type=Path,
         help="verify by their safety number's QR code in this picture (a photo of their screen)",
     )  # fmt: skip
+    verify.add_argument(
+        "--sas", action="store_true",
+        help="compare seven emoji in real time instead (run it on both sides; the second "
+        "one answers the first one's request)",
+    )  # fmt: skip
+    accept_change = csub.add_parser(
+        "accept-change",
+        help="accept a contact's changed security keys without verifying (releases held sends)",
+    )
+    accept_change.add_argument("name", metavar="NAME")
     for verb, what in (("block", "drop their messages unread from now on"),
                        ("unblock", "receive their messages again")):  # fmt: skip
         csub.add_parser(verb, help=what).add_argument("name", metavar="NAME")
@@ -159,6 +169,8 @@ def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             return "contact.rename", {"name": args.name, "new_name": args.new_name}
         if sub == "verify" and args.code is not None:
             return "contact.verify_code", {"name": args.name, "code": code_from_picture(args.code)}
+        if sub == "accept-change":
+            return "identity.accept", {"name": args.name}
         return "contact.show", {"name": args.name}
     if cmd == "requests":
         sub = args.requests_command or "list"
@@ -239,7 +251,12 @@ async def _run(
 ) -> int:
     if op in ("status", "unlock", "lock"):
         return await _control(op, args, profile, out)
-    async with session.target(profile, args, catch_up=op in _CATCH_UP) as engine:
+    sas = args.command == "contact" and getattr(args, "sas", False)
+    async with session.target(profile, args, catch_up=op in _CATCH_UP or sas) as engine:
+        if sas:
+            from .verify_sas import verify_sas
+
+            return await verify_sas(engine, profile, args.name, out)
         if args.command == "contact" and args.contact_command == "verify" and args.code is None:
             return await _verify(engine, args, out)
         try:
@@ -364,6 +381,11 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
                 print(f"[{where}] {who}: {snippet}", file=out)
             else:
                 print(render.message_line(item), file=out)
+    elif op == "identity.accept":
+        name = visible(str(result["name"]))
+        print(f"Accepted {name}'s new security keys; sending to {name} is no longer held.",
+              file=out)  # fmt: skip
+        print(f"{name} is not verified now: `keybound contact verify {name} --sas`.", file=out)
     elif op == "requests.list":
         _show_requests(result, as_json, out)
     elif op == "requests.accept":

@@ -32,6 +32,7 @@ from keybound.gui.views.actions import MessageActions
 from keybound.gui.views.composer import Composer
 from keybound.gui.views.conversations import ConversationList, QuickSwitcher
 from keybound.gui.views.header_actions import HeaderActions
+from keybound.gui.views.identity_banner import IdentityBanner
 from keybound.gui.views.menu import MainMenu, menu_button
 from keybound.gui.views.search import SearchPanel
 from keybound.gui.views.timeline import TimelineView
@@ -89,10 +90,13 @@ class ChatPane(QWidget):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
+        self.identity_banner = IdentityBanner(bridge, self)  # and the header's Verify button
         title_row = QHBoxLayout()
         title_row.addWidget(self.header, 1)
+        title_row.addWidget(self.identity_banner.verify_button)
         title_row.addWidget(self.header_actions)
         column.addLayout(title_row)
+        column.addWidget(self.identity_banner)
         column.addWidget(self.empty, 1)
         column.addWidget(self.view, 1)
         column.addWidget(self.typing_label)
@@ -160,6 +164,8 @@ class ChatPane(QWidget):
         self.header_actions.set_conversation(
             conversation_id, entry.summary.conversation.peer_identity if entry else None
         )
+        peer = entry.summary.conversation.peer_identity if entry and not group else None
+        self.identity_banner.set_identity(peer, entry.title if entry else "")
         self.empty.hide()
         self.view.show()
         self.list.select(conversation_id)

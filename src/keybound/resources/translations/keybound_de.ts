@@ -434,6 +434,265 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>EmojiNames</name>
+    <message>
+        <source>Dog</source>
+        <translation>Hund</translation>
+    </message>
+    <message>
+        <source>Cat</source>
+        <translation>Katze</translation>
+    </message>
+    <message>
+        <source>Lion</source>
+        <translation>Löwe</translation>
+    </message>
+    <message>
+        <source>Horse</source>
+        <translation>Pferd</translation>
+    </message>
+    <message>
+        <source>Unicorn</source>
+        <translation>Einhorn</translation>
+    </message>
+    <message>
+        <source>Pig</source>
+        <translation>Schwein</translation>
+    </message>
+    <message>
+        <source>Elephant</source>
+        <translation>Elefant</translation>
+    </message>
+    <message>
+        <source>Rabbit</source>
+        <translation>Hase</translation>
+    </message>
+    <message>
+        <source>Panda</source>
+        <translation>Panda</translation>
+    </message>
+    <message>
+        <source>Rooster</source>
+        <translation>Hahn</translation>
+    </message>
+    <message>
+        <source>Penguin</source>
+        <translation>Pinguin</translation>
+    </message>
+    <message>
+        <source>Turtle</source>
+        <translation>Schildkröte</translation>
+    </message>
+    <message>
+        <source>Fish</source>
+        <translation>Fisch</translation>
+    </message>
+    <message>
+        <source>Octopus</source>
+        <translation>Oktopus</translation>
+    </message>
+    <message>
+        <source>Butterfly</source>
+        <translation>Schmetterling</translation>
+    </message>
+    <message>
+        <source>Flower</source>
+        <translation>Blume</translation>
+    </message>
+    <message>
+        <source>Tree</source>
+        <translation>Baum</translation>
+    </message>
+    <message>
+        <source>Cactus</source>
+        <translation>Kaktus</translation>
+    </message>
+    <message>
+        <source>Mushroom</source>
+        <translation>Pilz</translation>
+    </message>
+    <message>
+        <source>Globe</source>
+        <translation>Globus</translation>
+    </message>
+    <message>
+        <source>Moon</source>
+        <translation>Mond</translation>
+    </message>
+    <message>
+        <source>Cloud</source>
+        <translation>Wolke</translation>
+    </message>
+    <message>
+        <source>Fire</source>
+        <translation>Feuer</translation>
+    </message>
+    <message>
+        <source>Banana</source>
+        <translation>Banane</translation>
+    </message>
+    <message>
+        <source>Apple</source>
+        <translation>Apfel</translation>
+    </message>
+    <message>
+        <source>Strawberry</source>
+        <translation>Erdbeere</translation>
+    </message>
+    <message>
+        <source>Corn</source>
+        <translation>Mais</translation>
+    </message>
+    <message>
+        <source>Pizza</source>
+        <translation>Pizza</translation>
+    </message>
+    <message>
+        <source>Cake</source>
+        <translation>Kuchen</translation>
+    </message>
+    <message>
+        <source>Heart</source>
+        <translation>Herz</translation>
+    </message>
+    <message>
+        <source>Smiley</source>
+        <translation>Smiley</translation>
+    </message>
+    <message>
+        <source>Robot</source>
+        <translation>Roboter</translation>
+    </message>
+    <message>
+        <source>Hat</source>
+        <translation>Hut</translation>
+    </message>
+    <message>
+        <source>Glasses</source>
+        <translation>Brille</translation>
+    </message>
+    <message>
+        <source>Spanner</source>
+        <translation>Schraubenschlüssel</translation>
+    </message>
+    <message>
+        <source>Santa</source>
+        <translation>Weihnachtsmann</translation>
+    </message>
+    <message>
+        <source>Thumbs Up</source>
+        <translation>Daumen hoch</translation>
+    </message>
+    <message>
+        <source>Umbrella</source>
+        <translation>Regenschirm</translation>
+    </message>
+    <message>
+        <source>Hourglass</source>
+        <translation>Sanduhr</translation>
+    </message>
+    <message>
+        <source>Clock</source>
+        <translation>Wecker</translation>
+    </message>
+    <message>
+        <source>Gift</source>
+        <translation>Geschenk</translation>
+    </message>
+    <message>
+        <source>Light Bulb</source>
+        <translation>Glühbirne</translation>
+    </message>
+    <message>
+        <source>Book</source>
+        <translation>Buch</translation>
+    </message>
+    <message>
+        <source>Pencil</source>
+        <translation>Bleistift</translation>
+    </message>
+    <message>
+        <source>Paperclip</source>
+        <translation>Büroklammer</translation>
+    </message>
+    <message>
+        <source>Scissors</source>
+        <translation>Schere</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Schloss</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <source>Hammer</source>
+        <translation>Hammer</translation>
+    </message>
+    <message>
+        <source>Telephone</source>
+        <translation>Telefon</translation>
+    </message>
+    <message>
+        <source>Flag</source>
+        <translation>Flagge</translation>
+    </message>
+    <message>
+        <source>Train</source>
+        <translation>Zug</translation>
+    </message>
+    <message>
+        <source>Bicycle</source>
+        <translation>Fahrrad</translation>
+    </message>
+    <message>
+        <source>Aeroplane</source>
+        <translation>Flugzeug</translation>
+    </message>
+    <message>
+        <source>Rocket</source>
+        <translation>Rakete</translation>
+    </message>
+    <message>
+        <source>Trophy</source>
+        <translation>Pokal</translation>
+    </message>
+    <message>
+        <source>Ball</source>
+        <translation>Ball</translation>
+    </message>
+    <message>
+        <source>Guitar</source>
+        <translation>Gitarre</translation>
+    </message>
+    <message>
+        <source>Trumpet</source>
+        <translation>Trompete</translation>
+    </message>
+    <message>
+        <source>Bell</source>
+        <translation>Glocke</translation>
+    </message>
+    <message>
+        <source>Anchor</source>
+        <translation>Anker</translation>
+    </message>
+    <message>
+        <source>Headphones</source>
+        <translation>Kopfhörer</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>Stecknadel</translation>
+    </message>
+</context>
+<context>
     <name>EmojiPicker</name>
     <message>
         <source>thumbs up</source>
@@ -486,6 +745,105 @@ Open it?</source>
     <message>
         <source>Choose a reaction</source>
         <translation>Reaktion wählen</translation>
+    </message>
+</context>
+<context>
+    <name>EmojiVerificationDialog</name>
+    <message>
+        <source>Verify with emoji</source>
+        <translation>Mit Emoji verifizieren</translation>
+    </message>
+    <message>
+        <source>Compare emoji only while you can see or hear them: side by side, or on a call where you recognise their voice.</source>
+        <translation>Vergleicht die Emoji nur, während du die Person siehst oder hörst: nebeneinander oder in einem Anruf, in dem du ihre Stimme erkennst.</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>Ablehnen</translation>
+    </message>
+    <message>
+        <source>Start comparing</source>
+        <translation>Vergleichen</translation>
+    </message>
+    <message>
+        <source>They open your conversation and choose Verify, or run `keybound contact verify &lt;your name&gt; --sas`.</source>
+        <translation>Sie öffnet eure Unterhaltung und wählt „Verifizieren“ oder führt `keybound contact verify &lt;dein Name&gt; --sas` aus.</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>They don&apos;t match</source>
+        <translation>Sie stimmen nicht überein</translation>
+    </message>
+    <message>
+        <source>They match</source>
+        <translation>Sie stimmen überein</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>Was geschehen ist</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>%1 is verified</source>
+        <translation>%1 ist verifiziert</translation>
+    </message>
+    <message>
+        <source>The emoji matched: nobody sits between you. If their security keys change, Keybound will tell you.</source>
+        <translation>Die Emoji stimmten überein: Niemand sitzt zwischen euch. Ändern sich die Sicherheitsschlüssel dieser Person, sagt Keybound es dir.</translation>
+    </message>
+    <message>
+        <source>The emoji did not match</source>
+        <translation>Die Emoji stimmten nicht überein</translation>
+    </message>
+    <message>
+        <source>Someone may be between you and %1. Do not trust this conversation: meet them, or call them on a number you know, and compare safety numbers. %1 is marked as suspect until then.</source>
+        <translation>Vielleicht sitzt jemand zwischen dir und %1. Vertraue dieser Unterhaltung nicht: Triff die Person oder ruf sie unter einer Nummer an, die du kennst, und vergleicht die Sicherheitsnummern. Bis dahin ist %1 als verdächtig markiert.</translation>
+    </message>
+    <message>
+        <source>The verification timed out</source>
+        <translation>Die Verifizierung ist abgelaufen</translation>
+    </message>
+    <message>
+        <source>Nothing was changed. Start again when you are both ready.</source>
+        <translation>Es wurde nichts geändert. Fangt neu an, wenn ihr beide bereit seid.</translation>
+    </message>
+    <message>
+        <source>The verification was cancelled</source>
+        <translation>Die Verifizierung wurde abgebrochen</translation>
+    </message>
+    <message>
+        <source>Nothing was changed.</source>
+        <translation>Es wurde nichts geändert.</translation>
+    </message>
+    <message>
+        <source>Verify %1 with emoji</source>
+        <translation>%1 mit Emoji verifizieren</translation>
+    </message>
+    <message>
+        <source>%1 wants to verify with you</source>
+        <translation>%1 möchte sich mit dir verifizieren</translation>
+    </message>
+    <message>
+        <source>Exchanging keys with %1…</source>
+        <translation>Schlüssel werden mit %1 ausgetauscht…</translation>
+    </message>
+    <message>
+        <source>Waiting for %1 to accept on their device…</source>
+        <translation>Warten, bis %1 auf dem eigenen Gerät annimmt…</translation>
+    </message>
+    <message>
+        <source>Do these emoji appear on %1&apos;s screen, in the same order?</source>
+        <translation>Erscheinen diese Emoji in derselben Reihenfolge auf dem Bildschirm von %1?</translation>
+    </message>
+    <message>
+        <source>Waiting for %1 to confirm on their side…</source>
+        <translation>Warten, bis %1 auf der eigenen Seite bestätigt…</translation>
     </message>
 </context>
 <context>
@@ -635,6 +993,69 @@ Open it?</source>
     <message>
         <source>Open the contact page</source>
         <translation>Die Kontaktseite öffnen</translation>
+    </message>
+</context>
+<context>
+    <name>IdentityBanner</name>
+    <message>
+        <source>Identity warning</source>
+        <translation>Identitätswarnung</translation>
+    </message>
+    <message>
+        <source>Verify again</source>
+        <translation>Erneut verifizieren</translation>
+    </message>
+    <message>
+        <source>Accept the change</source>
+        <translation>Änderung annehmen</translation>
+    </message>
+    <message>
+        <source>Verify…</source>
+        <translation>Verifizieren…</translation>
+    </message>
+    <message>
+        <source>Verify this contact with emoji</source>
+        <translation>Diesen Kontakt mit Emoji verifizieren</translation>
+    </message>
+    <message>
+        <source>Compare emoji with this contact in real time</source>
+        <translation>Emoji mit diesem Kontakt in Echtzeit vergleichen</translation>
+    </message>
+    <message>
+        <source>This contact</source>
+        <translation>Dieser Kontakt</translation>
+    </message>
+    <message>
+        <source>⚠ Possible attack</source>
+        <translation>⚠ Möglicher Angriff</translation>
+    </message>
+    <message>
+        <source>⚠ The emoji did not match</source>
+        <translation>⚠ Die Emoji stimmten nicht überein</translation>
+    </message>
+    <message>
+        <source>⚠ Security keys changed</source>
+        <translation>⚠ Sicherheitsschlüssel geändert</translation>
+    </message>
+    <message>
+        <source>Warning: possible attack. Someone offered a conflicting history of %1&apos;s identity, which %1 would never make. It was refused. Do not trust this conversation until you have verified %1 in person.</source>
+        <translation>Warnung: möglicher Angriff. Jemand hat einen widersprüchlichen Verlauf der Identität von %1 angeboten, den %1 nie erstellen würde. Er wurde abgelehnt. Vertraue dieser Unterhaltung nicht, bis du %1 persönlich verifiziert hast.</translation>
+    </message>
+    <message>
+        <source>%1 is suspect: the emoji did not match when you verified. Someone may be between you. Meet or call them on a number you know, then verify again.</source>
+        <translation>%1 ist verdächtig: Die Emoji stimmten beim Verifizieren nicht überein. Vielleicht sitzt jemand zwischen euch. Triff die Person oder ruf sie unter einer Nummer an, die du kennst, und verifiziere sie dann erneut.</translation>
+    </message>
+    <message>
+        <source>%1&apos;s security keys changed. Make sure this is really them: verify them again, or accept the change if you know why it happened.</source>
+        <translation>Die Sicherheitsschlüssel von %1 haben sich geändert. Stelle sicher, dass es wirklich diese Person ist: Verifiziere sie erneut oder nimm die Änderung an, wenn du weißt, warum sie geschah.</translation>
+    </message>
+    <message>
+        <source>Sending to %1 is held until you do.</source>
+        <translation>Das Senden an %1 ist bis dahin angehalten.</translation>
+    </message>
+    <message>
+        <source>Dismiss the warning</source>
+        <translation>Warnung ausblenden</translation>
     </message>
 </context>
 <context>
