@@ -60,6 +60,13 @@ def test_contact_page_shows_keys_devices_renames_blocks_and_verifies_by_number(
         assert not safety.code.pixmap().isNull()
         assert_named([page])
 
+        # the third way: the emoji comparison with the same contact, from the page
+        assert safety.emoji_button is not None
+        safety.emoji_button.click()
+        dialog = pane.identity_banner.verifications.dialogs.get(p.bob.m.identity_id)
+        assert dialog is not None and dialog.isVisible()
+        dialog.close()  # cancels it on both sides
+
         safety.mark_button.click()
         await until(lambda: page.state.text().startswith("Verified"))
         contact = await p.alice.m.contact(p.bob.m.identity_id)

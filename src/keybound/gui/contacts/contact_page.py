@@ -9,6 +9,8 @@ redraw the conversation's title and row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QDateTime, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -39,8 +41,12 @@ def short_hex(data: bytes) -> str:
 class ContactPage(QDialog):
     changed = Signal(object)  # ContactInfo after a rename, block, unblock or verification
 
-    def __init__(self, bridge: Bridge, identity_id: bytes, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, bridge: Bridge, identity_id: bytes, parent: QWidget | None = None,
+        compare_emoji: Callable[[], object] | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(parent)
+        self.compare_emoji = compare_emoji
         self.setObjectName("contactPage")
         self.setWindowTitle(self.tr("Contact"))
         self.bridge = bridge
@@ -123,7 +129,9 @@ class ContactPage(QDialog):
         self._show(info)
         self.keys.setText("\n".join(self._token_line(t) for t in self.tokens))
         if self.safety is None:
-            self.safety = SafetyPanel(self.bridge, self.identity_id, info.display_name, self)
+            self.safety = SafetyPanel(
+                self.bridge, self.identity_id, info.display_name, self, self.compare_emoji
+            )
             self.safety.verified.connect(self._changed)
             self.verify_layout.addWidget(self.safety)
 

@@ -11,6 +11,7 @@ the contact verified only when it matches; otherwise it says why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -47,8 +48,10 @@ class SafetyPanel(QWidget):
     verified = Signal(object)  # the ContactInfo after marking verified
 
     def __init__(
-        self, bridge: Bridge, identity_id: bytes, name: str, parent: QWidget | None = None
-    ) -> None:
+        self, bridge: Bridge, identity_id: bytes, name: str, parent: QWidget | None = None,
+        compare_emoji: Callable[[], object] | None = None,
+    ) -> None:  # fmt: skip
+        """``compare_emoji`` opens the emoji comparison with this contact (a third way)."""
         super().__init__(parent)
         self.setObjectName("safetyPanel")
         self.bridge = bridge
@@ -84,9 +87,15 @@ class SafetyPanel(QWidget):
         self.mark_button.setAccessibleName(self.tr("Mark as verified: the numbers match"))
         self.scan_button = QPushButton(self.tr("Scan their code from an image…"), self)
         self.scan_button.setAccessibleName(self.tr("Scan their safety number code from an image"))
-        self.verify_row = QHBoxLayout()  # other ways to verify (emoji) can join these buttons
+        self.verify_row = QHBoxLayout()
         self.verify_row.addWidget(self.mark_button)
         self.verify_row.addWidget(self.scan_button)
+        self.emoji_button: QPushButton | None = None
+        if compare_emoji is not None:
+            self.emoji_button = QPushButton(self.tr("Compare emoji…"), self)
+            self.emoji_button.setAccessibleName(self.tr("Verify by comparing emoji in real time"))
+            self.emoji_button.clicked.connect(lambda _checked=False: compare_emoji())
+            self.verify_row.addWidget(self.emoji_button)
         self.verify_row.addStretch(1)
         self.status = QLabel(self)
         self.status.setObjectName("safetyStatus")

@@ -91,6 +91,7 @@ class ChatPane(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         self.identity_banner = IdentityBanner(bridge, self)  # and the header's Verify button
+        self.header_actions.compare_emoji = self.identity_banner.open_verification
         title_row = QHBoxLayout()
         title_row.addWidget(self.header, 1)
         title_row.addWidget(self.identity_banner.verify_button)

@@ -28,6 +28,7 @@ class HeaderActions(QWidget):
         self.pane = pane
         self.conversation_id: bytes | None = None
         self.peer: bytes | None = None  # the other person of a direct conversation
+        self.compare_emoji: Callable[[], object] | None = None  # the emoji comparison, if any
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.contact_button = self.add(
@@ -52,7 +53,7 @@ class HeaderActions(QWidget):
             return None
         from keybound.gui.contacts.contact_page import ContactPage
 
-        page = ContactPage(self.bridge, self.peer, self.pane)
+        page = ContactPage(self.bridge, self.peer, self.pane, self.compare_emoji)
         page.changed.connect(self._contact_changed)
         page.show()
         return page

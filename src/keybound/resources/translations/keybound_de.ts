@@ -1729,6 +1729,14 @@ Open it?</source>
         <translation>Den Sicherheitsnummer-Code der Person aus einem Bild scannen</translation>
     </message>
     <message>
+        <source>Compare emoji…</source>
+        <translation>Emoji vergleichen…</translation>
+    </message>
+    <message>
+        <source>Verify by comparing emoji in real time</source>
+        <translation>In Echtzeit durch Vergleichen von Emoji verifizieren</translation>
+    </message>
+    <message>
         <source>You</source>
         <translation>Du</translation>
     </message>
