@@ -42,6 +42,7 @@ from typing import Any
 
 from keybound.client import events as ev
 from keybound.client import settings as cfg
+from keybound.client import system
 from keybound.client.messenger import Messenger
 from keybound.client.profile import DAEMON_SOCKET
 from keybound.client.send_wait import wait_sent
@@ -174,6 +175,20 @@ async def message_json(m: Messenger, msg: Message, names: Names) -> Json:
     }
     if msg.failure_reason:
         out["failure_reason"] = msg.failure_reason
+    event = system.event_of(msg)
+    if event is not None:  # a group or timer change: who did what, and the sentence
+
+        def name(who: bytes) -> str:
+            return "" if who == names.own_id else names.person(who)
+
+        out["system"] = {
+            "kind": event.kind.value,
+            "actor": event.actor.hex(),
+            "subjects": [s.hex() for s in event.subjects],
+            "name": event.name,
+            "seconds": event.seconds,
+            "text": system.describe(system.notice(event, name)),
+        }
     if msg.content_type == ATTACHMENT:
         out["attachments"] = [
             {
