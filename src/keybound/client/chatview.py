@@ -181,7 +181,8 @@ class MemberRow:
     role: Role
     verification: Verification  # of their security keys (ours: verified)
     is_self: bool
-    is_contact: bool  # False: someone another member added whom we have not met
+    # False: someone another member added, whom we never added (or named) ourselves
+    is_contact: bool
 
 
 def member_rows(core: Core, conversation_id: bytes) -> list[MemberRow]:
@@ -200,7 +201,7 @@ def member_rows(core: Core, conversation_id: bytes) -> list[MemberRow]:
         out.append(
             MemberRow(
                 m.identity_id, name or m.identity_id.hex()[:8], m.role, verification,
-                False, not requests.is_stranger(row),
+                False, bool(name) and not requests.is_stranger(row),
             )
         )  # fmt: skip
     out.sort(key=lambda r: (r.role is not Role.ADMIN, not r.is_self, r.name.casefold()))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from keybound.client import events as ev
 from keybound.gui import text
 from keybound.gui.bridge import Bridge
+from keybound.gui.groups.header import ConversationTools
 from keybound.gui.models.conversations import ConversationListModel
 from keybound.gui.models.timeline import TimelineModel
 from keybound.gui.views.actions import MessageActions
@@ -74,6 +75,7 @@ class ChatPane(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.header.setFont(font)
+        self.tools = ConversationTools(bridge, self)  # the timer, and "Group…" for groups
         self.view = TimelineView(self.timeline, self)
         self.typing_label = QLabel(self)
         self.typing_label.setObjectName("typing")
@@ -87,7 +89,10 @@ class ChatPane(QWidget):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addWidget(self.header)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.header, 1)
+        title_row.addWidget(self.tools)
+        column.addLayout(title_row)
         column.addWidget(self.empty, 1)
         column.addWidget(self.view, 1)
         column.addWidget(self.typing_label)
@@ -151,6 +156,7 @@ class ChatPane(QWidget):
             self._typing.clear()
             self._show_typing()
         self.header.setText(text.name(entry.title) if entry else "")
+        self.tools.set_conversation(conversation_id, entry.summary.conversation if entry else None)
         self.empty.hide()
         self.view.show()
         self.list.select(conversation_id)
@@ -178,6 +184,10 @@ class ChatPane(QWidget):
     def _list_loaded(self) -> None:
         if self.conversation_id is not None:
             self.header.setText(text.name(self.title_of(self.conversation_id)))
+            row = self.conversations.row_of(self.conversation_id)
+            if row >= 0:
+                conv = self.conversations.rows[row].summary.conversation
+                self.tools.set_conversation(self.conversation_id, conv)
 
     def _switched(self, conversation_id: bytes) -> None:
         self.open_conversation(conversation_id)

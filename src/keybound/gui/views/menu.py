@@ -20,6 +20,7 @@ class MainMenu(QMenu):
         self.setObjectName("mainMenu")
         self.bridge = bridge
         self.pane = pane
+        self.new_group_action = self.add(self.tr("New group…"), self.open_new_group)
         self.settings_action = self.add(self.tr("Settings…"), self.open_settings, "Ctrl+,")
 
     def add(self, title: str, slot: Callable[[], object], keys: str = "") -> QAction:
@@ -31,6 +32,11 @@ class MainMenu(QMenu):
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
+
+    def open_new_group(self) -> QWidget:
+        from keybound.gui.groups.new_group import open_new_group
+
+        return open_new_group(self.bridge, self.pane)
 
     def open_settings(self, page: str | None = None) -> QWidget:
         from keybound.gui.settings import SettingsDialog
