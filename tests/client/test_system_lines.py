@@ -67,6 +67,16 @@ def test_group_changes_become_lines_for_everyone(
             await alice.m.send_text(gid, "still on for sunday?")
             await until(lambda: texts(carol, gid), what="the text")
 
+            # the group page's list: admins first, then us, names and key verification
+            await bob.m.verify_contact(carol.m.identity_id)
+            rows = await bob.m.member_rows(gid)
+            assert [(r.name, r.role, r.is_self, r.is_contact) for r in rows] == [
+                ("alice", Role.ADMIN, False, True),
+                ("", Role.MEMBER, True, True),
+                ("carol", Role.MEMBER, False, True),
+            ]
+            assert [r.verification.value for r in rows] == ["unverified", "verified", "verified"]
+
             await alice.m.remove_members(gid, [carol.m.identity_id])
             await until(_has(carol, gid, "alice removed you"), what="carol removed")
             await until(_has(bob, gid, "alice removed carol"), what="bob sees it")

@@ -61,6 +61,17 @@ def test_a_group_of_three_with_a_member_removed(
     assert lines[-1].endswith("-- alice removed you --")
     mine = alice.run("history", "hikers").out
     assert "-- You created the group “hikers” --" in mine and "-- You removed carol --" in mine
+    assert "now called walkers" in alice.run("group", "rename", "hikers", "walkers").out
+    assert "after 1 day" in alice.run("timer", "walkers", "1d").out
+    eventually(
+        lambda: (
+            bob.run("history", "walkers")
+            .out.rstrip()
+            .endswith("-- alice set disappearing messages to 1 day --")
+        ),
+        what="bob sees the rename and the timer",
+    )
+    assert "-- alice renamed the group to “walkers” --" in bob.run("history", "walkers").out
 
 
 def test_a_20_mb_file_arrives_intact(

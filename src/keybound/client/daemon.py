@@ -534,6 +534,24 @@ async def _group_remove(s: Service, args: dict[str, Any]) -> Json:
     return {"conversation_id": gid.hex()}
 
 
+@_op("group.rename")
+async def _group_rename(s: Service, args: dict[str, Any]) -> Json:
+    gid = await s.conversation(_str(args, "group"))
+    name = _str(args, "name").strip()
+    await s.m.rename_group(gid, name)
+    return {"conversation_id": gid.hex(), "name": name}
+
+
+@_op("timer")
+async def _timer(s: Service, args: dict[str, Any]) -> Json:
+    conv = await s.conversation(_str(args, "with"))
+    seconds = _int(args, "seconds", 0)
+    if seconds < 0:
+        raise UserFacingError("seconds must be 0 (off) or more.")
+    await s.m.set_disappearing(conv, seconds or None)
+    return {"conversation_id": conv.hex(), "seconds": seconds}
+
+
 @_op("group.leave")
 async def _group_leave(s: Service, args: dict[str, Any]) -> Json:
     gid = await s.conversation(_str(args, "group"))

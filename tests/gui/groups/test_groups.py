@@ -131,6 +131,7 @@ def test_a_group_of_three_from_the_dialog_to_leaving(chat_relay: ChatRelay, arun
             line = f"{bob_there} renamed the group to “Hill walkers”"
             await until(lambda pane=pane, line=line: line in lines(pane), timeout=20)
             await until(lambda pane=pane: title(pane, gid) == "Hill walkers")
+            await until(lambda pane=pane: plain(pane.header.text()) == "Hill walkers")
         await until(lambda: page.name.text() == "Hill walkers")  # the open page follows
 
         # --- the timer from the header: a line for everyone -------------------------------

@@ -208,7 +208,7 @@ class GroupPage(QDialog):
         elif not member.is_contact:
             keys = self.tr("not a contact")
         else:
-            keys = verification_text(self, member.verification)
+            keys = verification_text(member.verification)
         item = QTreeWidgetItem([name, role, keys])
         item.setData(0, ID_ROLE, member.identity_id)
         item.setData(

@@ -7,6 +7,7 @@ keeps itself current from engine events (someone else changes the timer).
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from keybound.client import events as ev
@@ -17,6 +18,8 @@ from keybound.gui.groups.timer import TimerButton
 
 
 class ConversationTools(QWidget):
+    changed = Signal(object)  # the open conversation's ConversationRow, re-read after a change
+
     def __init__(self, bridge: Bridge, pane: QWidget) -> None:
         super().__init__(pane)
         self.setObjectName("conversationTools")
@@ -60,5 +63,6 @@ class ConversationTools(QWidget):
         def done(row: ConversationRow | None) -> None:
             if row is not None and cid == self.conversation_id:
                 self.set_conversation(cid, row.summary.conversation)
+                self.changed.emit(row)  # a new name shows in the title at once
 
         self.bridge.run(self.bridge.messenger.conversation_row(cid), done=done)

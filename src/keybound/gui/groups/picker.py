@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from keybound.client.values import ContactInfo, Verification
@@ -19,12 +19,13 @@ from keybound.gui import text
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def verification_text(widget: QWidget, state: Verification) -> str:
-    return {
-        Verification.VERIFIED: widget.tr("verified"),
-        Verification.UNVERIFIED: widget.tr("not verified"),
-        Verification.CHANGED: widget.tr("keys changed"),
-    }[state]
+def verification_text(state: Verification) -> str:
+    """How far someone's security keys are checked, in a word or two."""
+    if state is Verification.VERIFIED:
+        return QCoreApplication.translate("Verification", "verified")
+    if state is Verification.CHANGED:
+        return QCoreApplication.translate("Verification", "keys changed")
+    return QCoreApplication.translate("Verification", "not verified")
 
 
 class ContactPicker(QWidget):
@@ -62,7 +63,7 @@ class ContactPicker(QWidget):
             if c.blocked or c.identity_id in skip:
                 continue
             name = c.display_name or c.identity_id.hex()[:8]  # a group member never named
-            label = f"{text.name(name)}  ·  {verification_text(self, c.verification)}"
+            label = f"{text.name(name)}  ·  {verification_text(c.verification)}"
             item = QListWidgetItem(label, self.list)
             item.setData(ID_ROLE, c.identity_id)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, label)

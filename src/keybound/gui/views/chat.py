@@ -130,6 +130,7 @@ class ChatPane(QWidget):
         self.view.seen_changed.connect(self._mark_seen)
         self.view.quote_activated.connect(self._jump_to_quote)
         self.view.link_activated.connect(self.open_link)
+        self.tools.changed.connect(lambda row: self.header.setText(text.name(row.title)))
         self.bridge.engine_event.connect(self._on_event)
         if bridge.attached:  # on the loop's next turn (the shell may build us outside it)
             QTimer.singleShot(0, self.conversations.reload)
