@@ -202,8 +202,9 @@ def test_a_group_of_three_from_the_dialog_to_leaving(chat_relay: ChatRelay, arun
         # the conversation list previews the last line
         row = a.conversations.rows[a.conversations.row_of(gid)]
         assert row.last_notice is not None
-        for pane in (a, b, c):
+        for pane in (a, b, c):  # its dialogs (pages, the adder) go with it
             pane.close()
+            pane.deleteLater()
 
     arun(flow(), timeout=240)
 
@@ -265,5 +266,6 @@ def test_the_header_timer_in_a_direct_conversation_and_a_message_expiring(
         await until(lambda: "bob turned disappearing messages off" in lines(a))
         for pane in (a, b):
             pane.close()
+            pane.deleteLater()
 
     arun(flow(), timeout=120)
