@@ -152,6 +152,17 @@
     </message>
 </context>
 <context>
+    <name>AddMembersDialog</name>
+    <message>
+        <source>Add members</source>
+        <translation>Mitglieder hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
         <source>Dismiss</source>
@@ -394,6 +405,21 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>ContactPicker</name>
+    <message>
+        <source>Filter contacts</source>
+        <translation>Kontakte filtern</translation>
+    </message>
+    <message>
+        <source>Contacts to add</source>
+        <translation>Hinzuzufügende Kontakte</translation>
+    </message>
+    <message>
+        <source>No contacts to choose from yet.</source>
+        <translation>Noch keine Kontakte zur Auswahl.</translation>
+    </message>
+</context>
+<context>
     <name>ConversationDelegate</name>
     <message>
         <source>Message deleted</source>
@@ -431,6 +457,17 @@ Open it?</source>
             <numerusform>%n ungelesen</numerusform>
             <numerusform>%n ungelesen</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>ConversationTools</name>
+    <message>
+        <source>Group…</source>
+        <translation>Gruppe…</translation>
+    </message>
+    <message>
+        <source>Open the group page</source>
+        <translation>Die Gruppenseite öffnen</translation>
     </message>
 </context>
 <context>
@@ -985,6 +1022,101 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>GroupPage</name>
+    <message>
+        <source>Group</source>
+        <translation>Gruppe</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Gruppenname</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Umbenennen</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>Mitglied</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Rolle</translation>
+    </message>
+    <message>
+        <source>Security keys</source>
+        <translation>Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Add members…</source>
+        <translation>Mitglieder hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Leave group…</source>
+        <translation>Gruppe verlassen…</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
+    </message>
+    <message>
+        <source>You are no longer a member of this group.</source>
+        <translation>Du bist kein Mitglied dieser Gruppe mehr.</translation>
+    </message>
+    <message>
+        <source>You are an admin: you can add and remove members.</source>
+        <translation>Du bist Admin: Du kannst Mitglieder hinzufügen und entfernen.</translation>
+    </message>
+    <message>
+        <source>Only the group&apos;s admins can add or remove members.</source>
+        <translation>Nur die Admins der Gruppe können Mitglieder hinzufügen oder entfernen.</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Du</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>Admin</translation>
+    </message>
+    <message>
+        <source>member</source>
+        <translation>Mitglied</translation>
+    </message>
+    <message>
+        <source>not a contact</source>
+        <translation>kein Kontakt</translation>
+    </message>
+    <message>
+        <source>Remove %1 from the group? They will not see anything sent after this.</source>
+        <translation>%1 aus der Gruppe entfernen? Danach Gesendetes wird für diese Person nicht mehr sichtbar.</translation>
+    </message>
+    <message>
+        <source>Remove member</source>
+        <translation>Mitglied entfernen</translation>
+    </message>
+    <message>
+        <source>Leave this group? You will not get its messages any more, and only an admin can add you again.</source>
+        <translation>Diese Gruppe verlassen? Du bekommst dann keine Nachrichten mehr aus ihr, und nur ein Admin kann dich wieder hinzufügen.</translation>
+    </message>
+    <message>
+        <source>Leave group</source>
+        <translation>Gruppe verlassen</translation>
+    </message>
+</context>
+<context>
     <name>HeaderActions</name>
     <message>
         <source>Contact…</source>
@@ -1248,6 +1380,10 @@ Open it?</source>
         <translation>Kontakt hinzufügen…</translation>
     </message>
     <message>
+        <source>New group…</source>
+        <translation>Neue Gruppe…</translation>
+    </message>
+    <message>
         <source>Settings…</source>
         <translation>Einstellungen…</translation>
     </message>
@@ -1421,6 +1557,45 @@ Open it?</source>
     <message>
         <source>Next</source>
         <translation>Weiter</translation>
+    </message>
+</context>
+<context>
+    <name>NewGroupDialog</name>
+    <message>
+        <source>New group</source>
+        <translation>Neue Gruppe</translation>
+    </message>
+    <message>
+        <source>What the group is called</source>
+        <translation>Wie die Gruppe heißt</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Gruppenname</translation>
+    </message>
+    <message>
+        <source>Create group</source>
+        <translation>Gruppe erstellen</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>Choose at least one member.</source>
+        <translation>Wähle mindestens ein Mitglied.</translation>
+    </message>
+    <message>
+        <source>1 member, and you</source>
+        <translation>1 Mitglied und du</translation>
+    </message>
+    <message>
+        <source>%1 members, and you</source>
+        <translation>%1 Mitglieder und du</translation>
     </message>
 </context>
 <context>
@@ -1803,6 +1978,117 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>SystemLine</name>
+    <message>
+        <source>1 week</source>
+        <translation>1 Woche</translation>
+    </message>
+    <message>
+        <source>%1 weeks</source>
+        <translation>%1 Wochen</translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation>1 Tag</translation>
+    </message>
+    <message>
+        <source>%1 days</source>
+        <translation>%1 Tage</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>1 Stunde</translation>
+    </message>
+    <message>
+        <source>%1 hours</source>
+        <translation>%1 Stunden</translation>
+    </message>
+    <message>
+        <source>1 minute</source>
+        <translation>1 Minute</translation>
+    </message>
+    <message>
+        <source>%1 minutes</source>
+        <translation>%1 Minuten</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1 Sekunde</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 Sekunden</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>you</source>
+        <translation>dich</translation>
+    </message>
+    <message>
+        <source>You created the group “%1”</source>
+        <translation>Du hast die Gruppe „%1“ erstellt</translation>
+    </message>
+    <message>
+        <source>%1 created the group “%2”</source>
+        <translation>%1 hat die Gruppe „%2“ erstellt</translation>
+    </message>
+    <message>
+        <source>You added %1</source>
+        <translation>Du hast %1 hinzugefügt</translation>
+    </message>
+    <message>
+        <source>%1 added %2</source>
+        <translation>%1 hat %2 hinzugefügt</translation>
+    </message>
+    <message>
+        <source>You removed %1</source>
+        <translation>Du hast %1 entfernt</translation>
+    </message>
+    <message>
+        <source>%1 removed %2</source>
+        <translation>%1 hat %2 entfernt</translation>
+    </message>
+    <message>
+        <source>You left the group</source>
+        <translation>Du hast die Gruppe verlassen</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>%1 hat die Gruppe verlassen</translation>
+    </message>
+    <message>
+        <source>You renamed the group to “%1”</source>
+        <translation>Du hast die Gruppe in „%1“ umbenannt</translation>
+    </message>
+    <message>
+        <source>%1 renamed the group to “%2”</source>
+        <translation>%1 hat die Gruppe in „%2“ umbenannt</translation>
+    </message>
+    <message>
+        <source>You turned disappearing messages off</source>
+        <translation>Du hast verschwindende Nachrichten ausgeschaltet</translation>
+    </message>
+    <message>
+        <source>%1 turned disappearing messages off</source>
+        <translation>%1 hat verschwindende Nachrichten ausgeschaltet</translation>
+    </message>
+    <message>
+        <source>You set disappearing messages to %1</source>
+        <translation>Du hast verschwindende Nachrichten auf %1 gestellt</translation>
+    </message>
+    <message>
+        <source>%1 set disappearing messages to %2</source>
+        <translation>%1 hat verschwindende Nachrichten auf %2 gestellt</translation>
+    </message>
+    <message>
+        <source>The conversation changed</source>
+        <translation>Die Unterhaltung wurde geändert</translation>
+    </message>
+</context>
+<context>
     <name>Timeline</name>
     <message>
         <source>Today</source>
@@ -1881,6 +2167,32 @@ Open it?</source>
     <message>
         <source>Messages</source>
         <translation>Nachrichten</translation>
+    </message>
+</context>
+<context>
+    <name>TimerButton</name>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
+    </message>
+    <message>
+        <source>Messages disappear after…</source>
+        <translation>Nachrichten verschwinden nach…</translation>
+    </message>
+    <message>
+        <source>Messages disappear after %1</source>
+        <translation>Nachrichten verschwinden nach %1</translation>
+    </message>
+    <message>
+        <source>Disappearing messages: off</source>
+        <translation>Verschwindende Nachrichten: aus</translation>
+    </message>
+</context>
+<context>
+    <name>TimerChoice</name>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
     </message>
 </context>
 <context>
@@ -2015,6 +2327,21 @@ Open it?</source>
     <message>
         <source>Cancel the upload</source>
         <translation>Hochladen abbrechen</translation>
+    </message>
+</context>
+<context>
+    <name>Verification</name>
+    <message>
+        <source>verified</source>
+        <translation>verifiziert</translation>
+    </message>
+    <message>
+        <source>keys changed</source>
+        <translation>Schlüssel geändert</translation>
+    </message>
+    <message>
+        <source>not verified</source>
+        <translation>nicht verifiziert</translation>
     </message>
 </context>
 <context>
