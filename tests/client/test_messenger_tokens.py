@@ -1,0 +1,271 @@
+"""Spare keys and the recovery code through the Messenger: add a spare (both keys' PINs,
+each named), see it in the chain contacts fetch, remove the first key, unlock with the
+spare; change a PIN; replace the recovery code (shown once, retyped, the old one dead)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from keybound.client import events as ev
+from keybound.client import token_admin
+from keybound.client.messenger import Messenger
+from keybound.client.token_admin import RecoveryCodeNotConfirmed
+from keybound.client.tokens import PresentTokens
+from keybound.errors import (
+    LastTokenSlot,
+    NoKeysOnToken,
+    RecoveryCodeMistyped,
+    TokenAlreadyEnrolled,
+    TokenNotEnrolled,
+    TokenNotFound,
+    WrongPin,
+    WrongRecoveryCode,
+)
+from keybound.identity.document import token_id
+from keybound.token.base import PinKind, TokenKind, Transport
+from keybound.token.openpgp import OpenPgpToken
+from keybound.token.prompter import FixedPinPrompter
+from keybound.token.sim.inprocess import InProcessTransport
+from keybound.token.worker import TokenWorker
+from tests.conftest import CardFactory
+from tests.relay.server_fixtures import RelayProcess
+
+from .harness import (
+    ADMIN_PIN,
+    ENROLL,
+    PIN,
+    InProcessTokens,
+    Someone,
+    befriend,
+    card,
+    create,
+    options,
+    prompter,
+    run,
+    until,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _enrolled_spare(tmp: Path, worker: TokenWorker) -> InProcessTokens:
+    spare = InProcessTokens(card(tmp, "spare"))
+
+    def enroll() -> None:
+        transport = InProcessTransport(spare.card, "spare")
+        OpenPgpToken(transport, prompter(), Transport.INPROCESS).enroll(ENROLL)
+
+    worker.call(enroll)
+    return spare
+
+
+def _key_of(worker: TokenWorker, tokens: InProcessTokens) -> bytes:
+    def read() -> bytes:
+        token = tokens.open(prompter(), [])
+        try:
+            return token_id(token.public_key())
+        finally:
+            token.close()
+
+    return worker.call(read)
+
+
+def test_a_spare_is_added_cosigned_seen_by_contacts_and_unlocks_after_the_first_is_removed(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    async def scenario() -> None:
+        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        bob = await create(tmp_path, "bob", shared_relay.url, worker)
+        try:
+            await befriend(alice, bob)
+            first = _key_of(worker, alice.tokens)
+            [only] = await alice.m.tokens()
+            assert only.token_id == first and only.present and only.in_vault
+            with pytest.raises(LastTokenSlot, match="only security key"):
+                await alice.m.remove_token(first)
+
+            blank = InProcessTokens(card(tmp_path, "blank"))
+            with pytest.raises(NoKeysOnToken, match="set it up first"):
+                await alice.m.add_token(blank)
+            spare = _enrolled_spare(tmp_path, worker)
+            asking = FixedPinPrompter({PinKind.USER: PIN, PinKind.ADMIN: ADMIN_PIN})
+            alice.m._keys._prompter = asking  # to see what was asked
+            added = await alice.m.add_token(spare)
+            assert added == _key_of(worker, spare)
+            purposes = {r.purpose for r in asking.requests}
+            assert purposes == {token_admin.PURPOSE_CURRENT, token_admin.PURPOSE_SPARE}
+            with pytest.raises(TokenAlreadyEnrolled):
+                await alice.m.add_token(spare)
+
+            listed = {t.token_id: t for t in await alice.m.tokens()}
+            assert set(listed) == {first, added}
+            assert listed[first].present and not listed[added].present  # only one plugged in
+            assert all(t.in_identity and t.in_vault and t.kind is TokenKind.OPENPGP
+                       for t in listed.values())  # fmt: skip
+            assert listed[added].added >= listed[first].added > 0
+            s = alice.m._need()
+            head = (await s.db.run(s.core.book.documents, s.core.own_id))[-1]
+            assert head.body.format == 2 and [c.signer for c in head.cosignatures] == [added]
+
+            # bob fetches the new chain: alice's key set changed, so he is asked to re-verify
+            await until(lambda: _reverify(bob), what="bob sees alice's new key set", timeout=30)
+
+            await alice.m.remove_token(first)
+            assert [t.token_id for t in await alice.m.tokens()] == [added]
+            await alice.close()
+
+            with pytest.raises((TokenNotFound, TokenNotEnrolled)):
+                await Messenger.open(alice.profile, prompter(), options=alice.options)
+            with_spare = options(spare, worker)
+            reopened = await Messenger.open(alice.profile, prompter(), options=with_spare)
+            try:
+                [left] = await reopened.tokens()
+                assert left.token_id == added and left.present
+            finally:
+                await reopened.close()
+        finally:
+            await alice.close()
+            await bob.close()
+
+    run(scenario(), timeout=120)
+
+
+async def _reverify(bob: Someone) -> bool:
+    return any(e.needs_reverification for e in bob.events_of(ev.ContactChanged))
+
+
+def test_change_pin_says_the_tries_left_and_the_new_pin_unlocks(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    async def scenario() -> None:
+        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        try:
+            with pytest.raises(WrongPin, match="2 attempts left"):
+                await alice.m.change_token_pin("000000", "131313")
+            await alice.m.change_token_pin(PIN, "131313")
+            await alice.close()
+            new_pin = FixedPinPrompter({PinKind.USER: "131313"})
+            reopened = await Messenger.open(alice.profile, new_pin, options=alice.options)
+            await reopened.close()
+        finally:
+            await alice.close()
+
+    run(scenario(), timeout=60)
+
+
+def test_the_recovery_code_is_replaced_only_when_retyped_and_the_old_one_dies(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    async def scenario() -> None:
+        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        old = alice.recovery_code
+        try:
+            with pytest.raises(RecoveryCodeNotConfirmed, match="make a new one first"):
+                await alice.m.confirm_recovery_code(old)
+            first = await alice.m.new_recovery_code()
+            new = await alice.m.new_recovery_code()  # asked again: only the last one counts
+            assert len({old, first, new}) == 3
+            with pytest.raises(RecoveryCodeNotConfirmed, match="old code still works"):
+                await alice.m.confirm_recovery_code(first)
+            with pytest.raises(RecoveryCodeMistyped):
+                await alice.m.confirm_recovery_code(new[:-3])
+            await alice.m.confirm_recovery_code(new.lower().replace("-", " "))  # as typed
+            with pytest.raises(RecoveryCodeNotConfirmed):
+                await alice.m.confirm_recovery_code(new)  # used up
+            await alice.close()
+
+            held = await Messenger.hold(alice.profile, prompter(), options=alice.options)
+            try:
+                with pytest.raises(WrongRecoveryCode):
+                    await held.unlock_with_recovery(old)
+                assert held.locked
+                await held.unlock_with_recovery(new)
+                assert not held.locked
+            finally:
+                await held.close()
+        finally:
+            await alice.close()
+
+    run(scenario(), timeout=60)
+
+
+def test_a_code_shown_but_not_confirmed_is_forgotten_on_lock(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    async def scenario() -> None:
+        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        try:
+            new = await alice.m.new_recovery_code()
+            await alice.m.lock()
+            await alice.m.unlock()
+            with pytest.raises(RecoveryCodeNotConfirmed):
+                await alice.m.confirm_recovery_code(new)
+            alice.tokens.pull()
+            await until(lambda: _locked(alice), what="locked by the pull")
+            alice.tokens.insert()
+            await alice.m.unlock()
+            alice.tokens.present = False
+            with pytest.raises(TokenNotFound, match="Plug in one of your security keys"):
+                await alice.m.new_recovery_code()
+        finally:
+            alice.tokens.present = True
+            await alice.close()
+
+    run(scenario(), timeout=60)
+
+
+async def _locked(person: Someone) -> bool:
+    return person.m.locked
+
+
+def test_a_spare_card_in_a_second_reader_is_found_added_and_then_unlocks_alone(
+    relay_factory,
+    virtual_card: CardFactory,
+    tmp_path: Path,
+    worker: TokenWorker,  # type: ignore[no-untyped-def]
+) -> None:
+    """The real path: both cards in vpcd readers of pcscd, found by ``PresentTokens``;
+    the spare is the present card that is not yet a key of the identity."""
+    relay: RelayProcess = relay_factory()
+    first = virtual_card("openpgp", slot=2)
+    spare = virtual_card("openpgp", slot=3)
+    source = PresentTokens(kind=TokenKind.OPENPGP)
+
+    def enroll_spare() -> None:
+        from keybound.token.discovery import list_tokens, open_token
+
+        [ref] = [r for r in list_tokens() if r.reader == spare.reader]
+        token = open_token(ref, prompter())
+        try:
+            token.enroll(ENROLL)
+        finally:
+            token.close()
+
+    async def scenario() -> None:
+        opts = options(PresentTokens(kind=TokenKind.OPENPGP, reader=first.reader), worker)
+        messenger, _ = await Messenger.create_account(
+            tmp_path / "alice", relay.url, prompter(), display_name="alice", enroll=ENROLL,
+            options=opts,
+        )  # fmt: skip
+        await messenger.close()
+        await asyncio.to_thread(worker.call, enroll_spare)
+        alice = Someone("alice", tmp_path / "alice", source, options(source, worker))
+        await alice.open()
+        try:
+            added = await alice.m.add_token()  # the one present card not in the identity
+            listed = {t.token_id: t for t in await alice.m.tokens()}
+            assert len(listed) == 2 and all(t.present for t in listed.values())
+            [old] = [t for t in listed if t != added]
+            await alice.m.remove_token(old)
+            await alice.close()
+            await asyncio.get_running_loop().run_in_executor(None, first.remove)
+            await alice.open()  # the spare alone
+            [left] = await alice.m.tokens()
+            assert left.token_id == added and left.present
+        finally:
+            await alice.close()
+
+    run(scenario(), timeout=150)
