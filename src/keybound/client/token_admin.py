@@ -391,10 +391,10 @@ class KeyAdmin:
     async def add(self, s: Session, spare: TokenSource | None) -> bytes:
         docs = await self._head(s)
         head = docs[-1]
-        source = spare or SpareTokens(
-            [t.public_key for t in head.body.tokens],
-            credentials=CredentialRegistry(self._profile.root).credentials(),
-        )
+        source = spare or SpareTokens()
+        if isinstance(source, SpareTokens):  # not a key of the identity already
+            source.exclude = [t.public_key for t in head.body.tokens]
+            source.credentials = CredentialRegistry(self._profile.root).credentials()
         result = await self._worker.run(
             _add_spare, self._profile, self._options.tokens, source, self._prompter, head,
             self._options.env.now_s(),
