@@ -30,6 +30,7 @@ from keybound.client import (
     actions,
     chatview,
     contacts,
+    device_seen,
     onboarding,
     pq_upgrade,
     relay_change,
@@ -819,6 +820,11 @@ class Messenger:
             ]
 
         return await s.db.run(job)
+
+    async def devices_last_seen(self) -> dict[bytes, int]:
+        """Device ID -> ms of its newest message in this history (``client.device_seen``)."""
+        s = self._need()
+        return await s.db.run(device_seen.last_seen, s.core)
 
     async def remove_device(self, device_id: bytes) -> None:
         """Revoke a device (a lost laptop) in our chain: signed by the token, published,

@@ -25,7 +25,14 @@ PURPOSES = {
     "unlock": "to unlock Keybound",
     "sign": "to sign with your security key",
     "enroll": "to set up your security key",
-}
+    # keys page (keybound.client.token_admin.PURPOSE_*): which of two keys is asked
+    "approve adding a spare key (this is your current key)":
+        "to approve adding a spare key (this is your current key)",
+    "add it as your spare key (this is the new key)":
+        "to add it as your spare key (this is the new key)",
+    "remove a key from your identity": "to remove a key from your identity",
+    "replace your recovery code": "to replace your recovery code",
+}  # fmt: skip
 
 
 class PinDialog(QDialog):
