@@ -24,11 +24,8 @@ from keybound.errors import (
     WrongPin,
     WrongRecoveryCode,
 )
-from keybound.identity.document import token_id
-from keybound.token.base import PinKind, TokenKind, Transport
-from keybound.token.openpgp import OpenPgpToken
+from keybound.token.base import PinKind, TokenKind
 from keybound.token.prompter import FixedPinPrompter
-from keybound.token.sim.inprocess import InProcessTransport
 from keybound.token.worker import TokenWorker
 from tests.conftest import CardFactory
 from tests.relay.server_fixtures import RelayProcess
@@ -42,35 +39,15 @@ from .harness import (
     befriend,
     card,
     create,
+    enrolled_card,
     options,
     prompter,
     run,
+    token_key,
     until,
 )
 
 pytestmark = pytest.mark.integration
-
-
-def _enrolled_spare(tmp: Path, worker: TokenWorker) -> InProcessTokens:
-    spare = InProcessTokens(card(tmp, "spare"))
-
-    def enroll() -> None:
-        transport = InProcessTransport(spare.card, "spare")
-        OpenPgpToken(transport, prompter(), Transport.INPROCESS).enroll(ENROLL)
-
-    worker.call(enroll)
-    return spare
-
-
-def _key_of(worker: TokenWorker, tokens: InProcessTokens) -> bytes:
-    def read() -> bytes:
-        token = tokens.open(prompter(), [])
-        try:
-            return token_id(token.public_key())
-        finally:
-            token.close()
-
-    return worker.call(read)
 
 
 def test_a_spare_is_added_cosigned_seen_by_contacts_and_unlocks_after_the_first_is_removed(
@@ -81,7 +58,7 @@ def test_a_spare_is_added_cosigned_seen_by_contacts_and_unlocks_after_the_first_
         bob = await create(tmp_path, "bob", shared_relay.url, worker)
         try:
             await befriend(alice, bob)
-            first = _key_of(worker, alice.tokens)
+            first = token_key(worker, alice.tokens)
             [only] = await alice.m.tokens()
             assert only.token_id == first and only.present and only.in_vault
             with pytest.raises(LastTokenSlot, match="only security key"):
@@ -90,11 +67,11 @@ def test_a_spare_is_added_cosigned_seen_by_contacts_and_unlocks_after_the_first_
             blank = InProcessTokens(card(tmp_path, "blank"))
             with pytest.raises(NoKeysOnToken, match="set it up first"):
                 await alice.m.add_token(blank)
-            spare = _enrolled_spare(tmp_path, worker)
+            spare = enrolled_card(tmp_path, worker)
             asking = FixedPinPrompter({PinKind.USER: PIN, PinKind.ADMIN: ADMIN_PIN})
             alice.m._keys._prompter = asking  # to see what was asked
             added = await alice.m.add_token(spare)
-            assert added == _key_of(worker, spare)
+            assert added == token_key(worker, spare)
             purposes = {r.purpose for r in asking.requests}
             assert purposes == {token_admin.PURPOSE_CURRENT, token_admin.PURPOSE_SPARE}
             with pytest.raises(TokenAlreadyEnrolled):

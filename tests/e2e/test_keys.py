@@ -52,7 +52,14 @@ def test_a_spare_card_is_added_the_first_removed_and_the_spare_alone_opens_the_a
     alice.card.remove()  # the first card leaves; the spare alone opens the account
     [left] = alice.run("token", "keys", "--json").lines()
     assert left["token_id"] == second["token_id"] and left["present"]
-    alice.run("send", "alice", "note to self with the spare", expect=None)  # no crash
+    try:  # through a running Keybound too (it holds the profile; no PIN asked here)
+        alice.listen()
+        [through] = alice.run("token", "keys", "--json", pins=None).lines()
+        assert through["token_id"] == second["token_id"]
+        gone = alice.run("token", "remove", second["token_id"][:12], pins=None, expect=1)
+        assert "only security key" in gone.err
+    finally:
+        alice.stop_listeners()
 
 
 def _replace(person: Person, retyped: str | None) -> tuple[int, str, str]:

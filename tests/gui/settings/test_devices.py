@@ -11,8 +11,7 @@ from keybound.gui.settings import SettingsDialog
 from keybound.gui.settings.devices import DevicesPage
 from keybound.gui.settings.key_dialogs import PinChangeDialog, RecoveryDialog
 from keybound.gui.views.chat import ChatPane
-from tests.client.harness import PIN, join
-from tests.client.test_messenger_tokens import _enrolled_spare, _key_of
+from tests.client.harness import PIN, enrolled_card, join, token_key
 from tests.gui.chat_people import ChatRelay, Pair, people
 from tests.gui.conftest import Runner, until
 
@@ -64,7 +63,7 @@ def test_a_spare_key_is_added_and_unlocks_after_the_first_is_removed(
         page = DevicesPage(p.a_bridge)
         page.show()
         await until(lambda: page.keys.topLevelItemCount() == 1)
-        first = _key_of(chat_relay.worker, p.alice.tokens)
+        first = token_key(chat_relay.worker, p.alice.tokens)
         assert _column(page, "keys", 2) == ["yes"] and _column(page, "keys", 3) == ["unlocks it"]
         page.select_token(first)
         assert not page.remove_key_button.isEnabled()  # never the last key
@@ -86,14 +85,14 @@ def test_a_spare_key_is_added_and_unlocks_after_the_first_is_removed(
         dialog.ok_button.click()
         await until(lambda: page.status.text() == "The PIN was changed.")
 
-        spare = _enrolled_spare(p.tmp, chat_relay.worker)
+        spare = enrolled_card(p.tmp, chat_relay.worker)
         page.spare_tokens = spare
         asked = _answer_yes(page)
         page.add_key_button.click()
         await until(lambda: page.keys.topLevelItemCount() == 2, timeout=30)
         assert "current key's PIN first" in asked[-1]
         assert "spare key was added" in page.status.text()
-        added = _key_of(chat_relay.worker, spare)
+        added = token_key(chat_relay.worker, spare)
         assert _column(page, "keys", 2) == ["yes", "no"]  # only the first is plugged in
 
         page.select_token(first)
