@@ -5,6 +5,7 @@ spare; change a PIN; replace the recovery code (shown once, retyped, the old one
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,11 @@ from keybound.errors import (
     WrongPin,
     WrongRecoveryCode,
 )
-from keybound.token.base import PinKind, TokenKind
-from keybound.token.prompter import FixedPinPrompter
+from keybound.identity.document import token_id
+from keybound.token.base import EnrollOptions, PinKind, PublicKey, Token, TokenKind
+from keybound.token.fido2_token import Fido2Token, inprocess_device, inprocess_ref
+from keybound.token.prompter import FixedPinPrompter, Prompter
+from keybound.token.sim.inprocess import InProcessTransport
 from keybound.token.worker import TokenWorker
 from tests.conftest import CardFactory
 from tests.relay.server_fixtures import RelayProcess
@@ -246,3 +250,65 @@ def test_a_spare_card_in_a_second_reader_is_found_added_and_then_unlocks_alone(
             await alice.close()
 
     run(scenario(), timeout=150)
+
+
+class _Fido2Spare:
+    """A TokenSource for an in-process virtual FIDO2 key (its credential made up front)."""
+
+    def __init__(self, tmp: Path, worker: TokenWorker) -> None:
+        from keybound.token.sim import build_card
+
+        self.card = build_card("fido2", tmp / "fido2-spare.json")
+        self.public = worker.call(
+            lambda: self._token(prompter()).enroll(EnrollOptions(user_pin=PIN))
+        )
+
+    def _token(self, asking: Prompter) -> Fido2Token:
+        transport = InProcessTransport(self.card, "fido2 spare")
+        return Fido2Token(inprocess_device(transport), inprocess_ref("spare"), asking)
+
+    def open(self, asking: Prompter, known: Sequence[PublicKey]) -> Token:
+        token = self._token(asking)
+        token.credential = token.find_credential(known or [self.public])
+        if token.credential is None:
+            raise TokenNotFound("None of the enrolled security keys is connected.")
+        return token
+
+    def watch(self, ref: object, on_removed: object) -> Callable[[], None]:
+        return lambda: None
+
+
+def test_a_fido2_key_is_added_as_spare_cosigns_and_unlocks(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    """The spare may be of the other kind: a FIDO2 key co-signs with its assertion and
+    unlocks with hmac-secret."""
+
+    async def scenario() -> None:
+        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        try:
+            spare = _Fido2Spare(tmp_path, worker)
+            added = await alice.m.add_token(spare)
+            assert added == token_id(spare.public)
+            listed = {t.token_id: t for t in await alice.m.tokens()}
+            assert listed[added].kind is TokenKind.FIDO2 and listed[added].in_vault
+            s = alice.m._need()
+            head = (await s.db.run(s.core.book.documents, s.core.own_id))[-1]
+            assert head.cosignatures[0].signature.scheme.value.startswith("fido2")
+            await alice.m.remove_token(_first(listed, added))
+            await alice.close()
+            reopened = await Messenger.open(
+                alice.profile, prompter(), options=options(spare, worker)
+            )
+            try:
+                assert [t.token_id for t in await reopened.tokens()] == [added]
+            finally:
+                await reopened.close()
+        finally:
+            await alice.close()
+
+    run(scenario(), timeout=120)
+
+
+def _first(listed: dict[bytes, token_admin.IdentityToken], added: bytes) -> bytes:
+    return next(t for t in listed if t != added)
