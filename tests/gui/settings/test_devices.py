@@ -180,3 +180,19 @@ def test_a_second_computer_joining_with_the_same_card_appears_and_is_removed(
             await laptop.close()
 
     arun(flow(), timeout=120)
+
+
+def test_the_pin_dialog_says_which_of_the_two_keys_it_asks_for(qapp: object) -> None:
+    from keybound.client import token_admin
+    from keybound.gui.widgets.pin_dialog import PinDialog
+    from keybound.token.base import PinKind, TokenKind, TokenRef, Transport
+    from keybound.token.prompter import PinRequest
+
+    ref = TokenRef(TokenKind.OPENPGP, Transport.PCSC, "r", "0001", "OpenPGP card (0001)")
+    current = PinDialog(PinRequest(ref, PinKind.USER, 3, token_admin.PURPOSE_CURRENT))
+    spare = PinDialog(PinRequest(ref, PinKind.USER, 3, token_admin.PURPOSE_SPARE))
+    assert "OpenPGP card (0001)" in current.heading.text()
+    assert "approve adding a spare key (this is your current key)" in current.heading.text()
+    assert "add it as your spare key (this is the new key)" in spare.heading.text()
+    current.deleteLater()
+    spare.deleteLater()
