@@ -18,21 +18,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
 from keybound.token.base import PinKind
 from keybound.token.prompter import PinRequest
 
+# Why the PIN is asked, by PinRequest.purpose; translated where the dialog shows it.
 PURPOSES = {
-    "unlock": "to unlock Keybound",
-    "sign": "to sign with your security key",
-    "enroll": "to set up your security key",
-    # keys page (keybound.client.token_admin.PURPOSE_*): which of two keys is asked
-    "approve adding a spare key (this is your current key)":
-        "to approve adding a spare key (this is your current key)",
-    "add it as your spare key (this is the new key)":
-        "to add it as your spare key (this is the new key)",
-    "remove a key from your identity": "to remove a key from your identity",
-    "replace your recovery code": "to replace your recovery code",
-}  # fmt: skip
+    "unlock": QT_TRANSLATE_NOOP("PinDialog", "to unlock Keybound"),
+    "sign": QT_TRANSLATE_NOOP("PinDialog", "to sign with your security key"),
+    "enroll": QT_TRANSLATE_NOOP("PinDialog", "to set up your security key"),
+    # the keys page (keybound.client.token_admin.PURPOSE_*): which of two keys is asked
+    "approve adding a spare key (this is your current key)": QT_TRANSLATE_NOOP(
+        "PinDialog", "to approve adding a spare key (this is your current key)"
+    ),
+    "add it as your spare key (this is the new key)": QT_TRANSLATE_NOOP(
+        "PinDialog", "to add it as your spare key (this is the new key)"
+    ),
+    "remove a key from your identity": QT_TRANSLATE_NOOP(
+        "PinDialog", "to remove a key from your identity"
+    ),
+    "replace your recovery code": QT_TRANSLATE_NOOP("PinDialog", "to replace your recovery code"),
+}
+OTHER_PURPOSE = QT_TRANSLATE_NOOP("PinDialog", "for your security key")
 
 
 class PinDialog(QDialog):
@@ -44,7 +51,7 @@ class PinDialog(QDialog):
         self.setWindowTitle(self.tr("Enter your %s") % what)
         self.setAccessibleName(self.windowTitle())
         layout = QVBoxLayout(self)
-        purpose = self.tr(PURPOSES.get(request.purpose, "for your security key"))
+        purpose = self.tr(PURPOSES.get(request.purpose, OTHER_PURPOSE))
         self.heading = QLabel(
             self.tr("Enter the %(what)s of %(key)s %(purpose)s.")
             .replace("%(what)s", what)
