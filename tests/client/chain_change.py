@@ -1,7 +1,8 @@
 """Changing a person's identity chain in tests: a spare token added, or a rival history.
 
 Adds a software token (``identity.testing.SoftwareToken``) to the token set, signed by
-the person's card as the real flow would; contacts see "their security keys changed".
+the person's card and co-signed by the new token as the real flow
+(``client.token_admin``) does; contacts see "their security keys changed".
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from .harness import Someone, prompter
 
 async def _sign(person: Someone, previous: SignedDocument) -> SignedDocument:
     m: Messenger = person.m
-    unsigned = build_next(
-        previous, m._env.now_s(), tokens=[*previous.body.tokens, SoftwareToken().entry]
-    )
-    return await m._worker.run(
+    spare = SoftwareToken()
+    unsigned = build_next(previous, m._env.now_s(), tokens=[*previous.body.tokens, spare.entry])
+    signed = await m._worker.run(
         account.sign_with_present_token, person.options.tokens, prompter(),
         previous.body.tokens, unsigned,
     )  # fmt: skip
+    return spare.cosign(signed)  # the added token agrees (identity format 2)
 
 
 async def add_spare_token(person: Someone) -> None:
