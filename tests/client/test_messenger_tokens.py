@@ -29,6 +29,7 @@ from keybound.identity.document import token_id
 from keybound.token.base import EnrollOptions, PinKind, PublicKey, Token, TokenKind
 from keybound.token.fido2_token import Fido2Token, inprocess_device, inprocess_ref
 from keybound.token.prompter import FixedPinPrompter, Prompter
+from keybound.token.registry import CredentialRegistry
 from keybound.token.sim.inprocess import InProcessTransport
 from keybound.token.worker import TokenWorker
 from tests.conftest import CardFactory
@@ -288,8 +289,12 @@ def test_a_fido2_key_is_added_as_spare_cosigns_and_unlocks(
         alice = await create(tmp_path, "alice", shared_relay.url, worker)
         try:
             spare = _Fido2Spare(tmp_path, worker)
+            registry = CredentialRegistry(alice.profile)
             added = await alice.m.add_token(spare)
-            assert added == token_id(spare.public)
+            assert added == token_id(spare.public) and registry.credentials() == [spare.public]
+            await alice.m.remove_token(added)  # removed: no longer offered for unlocking
+            assert registry.credentials() == []
+            assert await alice.m.add_token(spare) == added  # and back again
             listed = {t.token_id: t for t in await alice.m.tokens()}
             assert listed[added].kind is TokenKind.FIDO2 and listed[added].in_vault
             s = alice.m._need()

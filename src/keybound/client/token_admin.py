@@ -287,6 +287,10 @@ def _remove(
         for slot in mine:
             vault.remove_token(profile.keyslots, master_key, slot.id)
         del master_key
+        registry = CredentialRegistry(profile.root)
+        for key in registry.credentials():
+            if token_id(key) == target:  # else it would still be offered for unlocking
+                registry.remove(key)
         return signed
     finally:
         token.close()
