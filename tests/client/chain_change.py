@@ -7,8 +7,9 @@ the person's card and co-signed by the new token as the real flow
 
 from __future__ import annotations
 
-from keybound.client import account, actions
+from keybound.client import account
 from keybound.client.messenger import Messenger
+from keybound.client.token_admin import publish_own
 from keybound.identity.document import SignedDocument, build_next
 from keybound.identity.testing import SoftwareToken
 
@@ -30,11 +31,7 @@ async def add_spare_token(person: Someone) -> None:
     """A new token in ``person``'s chain, published and announced to their contacts."""
     s = person.m._need()
     docs = await s.db.run(s.core.book.documents, s.core.own_id)
-    signed = await _sign(person, docs[-1])
-    update = await s.db.run(s.accept_own, [*docs, signed])
-    await s.chain_events(update)
-    s.wake.publish.set()
-    await s.after(await s.db.run(actions.announce_devices, s.core, False))
+    await publish_own(s, docs, await _sign(person, docs[-1]))  # as `Messenger.add_token`
 
 
 async def rival_head(person: Someone) -> bytes:

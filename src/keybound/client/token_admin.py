@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from keybound.client import account, actions
+from keybound.client import settings as cfg
 from keybound.client.options import Options
 from keybound.client.pin_memory import RememberingPrompter
 from keybound.client.profile import Profile
@@ -334,6 +335,28 @@ def _unlock_vault(profile: Profile, source: TokenSource, prompter: Prompter) -> 
 
 # --- the event loop ---------------------------------------------------------------------------
 
+PUBLISH_WAIT_S = 10.0  # how long an online change waits for the relay before telling contacts
+
+
+async def publish_own(s: Session, docs: list[SignedDocument], signed: SignedDocument) -> None:
+    """Take in our grown chain, publish it, and hint every contact and our other devices
+    to fetch it (their view of our keys changes, so they are asked to re-verify).
+
+    The hint waits (a little, while online) until the relay holds the new version:
+    a contact that fetched before would get the old chain and let the hint go."""
+    update = await s.db.run(s.accept_own, [*docs, signed])
+    await s.chain_events(update)
+    s.wake.publish.set()
+    if s.online:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + PUBLISH_WAIT_S
+        while loop.time() < deadline:
+            published = await s.db.run(s.core.get_setting, cfg.PUBLISHED_VERSION, -1)
+            if isinstance(published, int) and published >= signed.version:
+                break
+            await asyncio.sleep(0.05)
+    await s.after(await s.db.run(actions.announce_devices, s.core, False))
+
 
 class KeyAdmin:
     """The Messenger's keys: one per Messenger; holds only a pending recovery code."""
@@ -355,12 +378,7 @@ class KeyAdmin:
     async def _publish(
         self, s: Session, docs: list[SignedDocument], signed: SignedDocument
     ) -> None:
-        """Take in our grown chain, publish it, and hint every contact and our other devices
-        to fetch it (their view of our keys changes, so they are asked to re-verify)."""
-        update = await s.db.run(s.accept_own, [*docs, signed])
-        await s.chain_events(update)
-        s.wake.publish.set()
-        await s.after(await s.db.run(actions.announce_devices, s.core, False))
+        await publish_own(s, docs, signed)
 
     async def tokens(self, s: Session) -> list[IdentityToken]:
         docs = await self._head(s)
