@@ -45,6 +45,7 @@ from .harness import (
     card,
     create,
     enrolled_card,
+    join,
     options,
     prompter,
     run,
@@ -317,3 +318,29 @@ def test_a_fido2_key_is_added_as_spare_cosigns_and_unlocks(
 
 def _first(listed: dict[bytes, token_admin.IdentityToken], added: bytes) -> bytes:
     return next(t for t in listed if t != added)
+
+
+def test_a_spare_added_on_one_computer_is_enrolled_on_another_without_a_new_document(
+    shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
+) -> None:
+    async def scenario() -> None:
+        alice = await create(tmp_path, "alice", shared_relay.url, worker)
+        laptop = None
+        try:
+            spare = enrolled_card(tmp_path, worker)
+            added = await alice.m.add_token(spare)
+            laptop = await join(tmp_path, alice, shared_relay.url, worker)
+            listed = {t.token_id: t for t in await laptop.m.tokens()}
+            assert listed[added].in_identity and not listed[added].in_vault  # not here yet
+            s = laptop.m._need()
+            before = (await s.db.run(s.core.book.documents, s.core.own_id))[-1].version
+            assert await laptop.m.add_token(spare) == added
+            after = (await s.db.run(s.core.book.documents, s.core.own_id))[-1].version
+            assert after == before  # the identity had it already: only a keyslot here
+            assert all(t.in_vault for t in await laptop.m.tokens())
+        finally:
+            if laptop is not None:
+                await laptop.close()
+            await alice.close()
+
+    run(scenario(), timeout=120)

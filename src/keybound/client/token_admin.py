@@ -89,7 +89,8 @@ class IdentityToken:
 
 class SpareTokens:
     """A :class:`~keybound.client.tokens.TokenSource` for the key being added: the one
-    present token that is not yet a key of the identity (narrowed like ``PresentTokens``)."""
+    present token that is not yet a key of this installation (narrowed like
+    ``PresentTokens``)."""
 
     def __init__(
         self,
@@ -414,8 +415,11 @@ class KeyAdmin:
         docs = await self._head(s)
         head = docs[-1]
         source = spare or SpareTokens()
-        if isinstance(source, SpareTokens):  # not a key of the identity already
-            source.exclude = [t.public_key for t in head.body.tokens]
+        if isinstance(source, SpareTokens):
+            # not a key that is here already; a key of the identity added on another
+            # computer counts as new here (it only gets a keyslot)
+            here = await asyncio.to_thread(account.known_keys, self._profile)
+            source.exclude = [t.public_key for t in head.body.tokens if t.public_key in here]
             source.credentials = CredentialRegistry(self._profile.root).credentials()
         result = await self._worker.run(
             _add_spare, self._profile, self._options.tokens, source, self._prompter, head,
