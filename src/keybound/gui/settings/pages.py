@@ -32,7 +32,14 @@ def _about(bridge: Bridge, parent: QWidget) -> QWidget:
     return AboutPage(bridge, parent)
 
 
+def _devices(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.devices import DevicesPage
+
+    return DevicesPage(bridge, parent)
+
+
 def settings_pages() -> list[PageSpec]:
     return [
         PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
+        PageSpec("devices", str(QT_TRANSLATE_NOOP("SettingsDialog", "Devices and keys")), _devices),
     ]

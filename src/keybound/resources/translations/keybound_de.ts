@@ -471,6 +471,189 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>DevicesPage</name>
+    <message>
+        <source>Computers</source>
+        <translation>Computer</translation>
+    </message>
+    <message>
+        <source>Computers of your identity</source>
+        <translation>Computer deiner Identität</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>Hinzugefügt</translation>
+    </message>
+    <message>
+        <source>Last seen</source>
+        <translation>Zuletzt gesehen</translation>
+    </message>
+    <message>
+        <source>Remove computer…</source>
+        <translation>Computer entfernen…</translation>
+    </message>
+    <message>
+        <source>Add a computer…</source>
+        <translation>Computer hinzufügen…</translation>
+    </message>
+    <message>
+        <source>To add a computer: install Keybound on it, plug in your security key (this one or a spare) and choose “Add this computer” in its first-run wizard. It appears in this list as soon as it has joined.</source>
+        <translation>So fügst du einen Computer hinzu: Installiere Keybound darauf, stecke deinen Sicherheitsschlüssel ein (diesen oder einen Ersatzschlüssel) und wähle im Einrichtungsassistenten „Diesen Computer hinzufügen“. Er erscheint in dieser Liste, sobald er dazugekommen ist.</translation>
+    </message>
+    <message>
+        <source>How to add a computer</source>
+        <translation>Wie man einen Computer hinzufügt</translation>
+    </message>
+    <message>
+        <source>Security keys</source>
+        <translation>Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Your security keys</source>
+        <translation>Deine Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <source>Plugged in</source>
+        <translation>Eingesteckt</translation>
+    </message>
+    <message>
+        <source>On this computer</source>
+        <translation>Auf diesem Computer</translation>
+    </message>
+    <message>
+        <source>Add a spare key…</source>
+        <translation>Ersatzschlüssel hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Remove key…</source>
+        <translation>Schlüssel entfernen…</translation>
+    </message>
+    <message>
+        <source>Change PIN…</source>
+        <translation>PIN ändern…</translation>
+    </message>
+    <message>
+        <source>Recovery code</source>
+        <translation>Wiederherstellungscode</translation>
+    </message>
+    <message>
+        <source>The recovery code unlocks Keybound on this computer without a key. Replace it if someone may have seen it; the old code stops working.</source>
+        <translation>Der Wiederherstellungscode entsperrt Keybound auf diesem Computer ohne Schlüssel. Ersetze ihn, wenn jemand ihn gesehen haben könnte; der alte Code gilt dann nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Replace recovery code…</source>
+        <translation>Wiederherstellungscode ersetzen…</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>%s (this computer)</source>
+        <translation>%s (dieser Computer)</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>no messages yet</source>
+        <translation>noch keine Nachrichten</translation>
+    </message>
+    <message>
+        <source>OpenPGP card</source>
+        <translation>OpenPGP-Karte</translation>
+    </message>
+    <message>
+        <source>FIDO2 key</source>
+        <translation>FIDO2-Schlüssel</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>unlocks it</source>
+        <translation>entsperrt ihn</translation>
+    </message>
+    <message>
+        <source>not enrolled here</source>
+        <translation>hier nicht eingerichtet</translation>
+    </message>
+    <message>
+        <source>Computer %s</source>
+        <translation>Computer %s</translation>
+    </message>
+    <message>
+        <source>Remove “%s” from your identity? It can no longer sign in to your account or read new messages. What it already stored stays on it. To use it again, add it again with your security key.</source>
+        <translation>„%s“ aus deiner Identität entfernen? Er kann sich dann nicht mehr bei deinem Konto anmelden und keine neuen Nachrichten mehr lesen. Was er schon gespeichert hat, bleibt auf ihm. Um ihn wieder zu nutzen, füge ihn mit deinem Sicherheitsschlüssel erneut hinzu.</translation>
+    </message>
+    <message>
+        <source>Remove computer</source>
+        <translation>Computer entfernen</translation>
+    </message>
+    <message>
+        <source>Removing “%s”… (your key signs this)</source>
+        <translation>„%s“ wird entfernt… (dein Schlüssel unterschreibt das)</translation>
+    </message>
+    <message>
+        <source>“%s” was removed.</source>
+        <translation>„%s“ wurde entfernt.</translation>
+    </message>
+    <message>
+        <source>Plug the spare key in next to your current key (a new key must be set up first with `keybound token init`). You are asked for your current key&apos;s PIN first, then for the spare key&apos;s. Your contacts see the new key and are asked to verify your keys again.</source>
+        <translation>Stecke den Ersatzschlüssel neben deinem jetzigen Schlüssel ein (ein neuer Schlüssel muss zuerst mit `keybound token init` eingerichtet werden). Du wirst zuerst nach der PIN deines jetzigen Schlüssels gefragt, dann nach der des Ersatzschlüssels. Deine Kontakte sehen den neuen Schlüssel und werden gebeten, deine Schlüssel erneut zu überprüfen.</translation>
+    </message>
+    <message>
+        <source>Add a spare key</source>
+        <translation>Ersatzschlüssel hinzufügen</translation>
+    </message>
+    <message>
+        <source>Adding the spare key…</source>
+        <translation>Der Ersatzschlüssel wird hinzugefügt…</translation>
+    </message>
+    <message>
+        <source>The spare key was added: it unlocks this computer and signs for you.</source>
+        <translation>Der Ersatzschlüssel wurde hinzugefügt: Er entsperrt diesen Computer und unterschreibt für dich.</translation>
+    </message>
+    <message>
+        <source>Remove this key? It no longer unlocks Keybound on this computer nor signs for your identity, and your contacts are asked to verify your keys again. Another of your keys must be plugged in to sign the change.</source>
+        <translation>Diesen Schlüssel entfernen? Er entsperrt Keybound auf diesem Computer dann nicht mehr und unterschreibt nicht mehr für deine Identität; deine Kontakte werden gebeten, deine Schlüssel erneut zu überprüfen. Ein anderer deiner Schlüssel muss eingesteckt sein, um die Änderung zu unterschreiben.</translation>
+    </message>
+    <message>
+        <source>Remove key</source>
+        <translation>Schlüssel entfernen</translation>
+    </message>
+    <message>
+        <source>Removing the key…</source>
+        <translation>Der Schlüssel wird entfernt…</translation>
+    </message>
+    <message>
+        <source>The key was removed.</source>
+        <translation>Der Schlüssel wurde entfernt.</translation>
+    </message>
+    <message>
+        <source>The PIN was changed.</source>
+        <translation>Die PIN wurde geändert.</translation>
+    </message>
+    <message>
+        <source>The recovery code was replaced; the old one no longer works.</source>
+        <translation>Der Wiederherstellungscode wurde ersetzt; der alte gilt nicht mehr.</translation>
+    </message>
+</context>
+<context>
     <name>EmojiNames</name>
     <message>
         <source>Dog</source>
@@ -1676,6 +1859,45 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>PinChangeDialog</name>
+    <message>
+        <source>Change PIN</source>
+        <translation>PIN ändern</translation>
+    </message>
+    <message>
+        <source>Change the PIN of key %s (it must be plugged in).</source>
+        <translation>Ändere die PIN des Schlüssels %s (er muss eingesteckt sein).</translation>
+    </message>
+    <message>
+        <source>Current PIN</source>
+        <translation>Jetzige PIN</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>Neue PIN</translation>
+    </message>
+    <message>
+        <source>New PIN again</source>
+        <translation>Neue PIN noch einmal</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>The two new PINs are not the same.</source>
+        <translation>Die beiden neuen PINs sind nicht gleich.</translation>
+    </message>
+    <message>
+        <source>Changing the PIN…</source>
+        <translation>Die PIN wird geändert…</translation>
+    </message>
+</context>
+<context>
     <name>PinDialog</name>
     <message>
         <source>to unlock Keybound</source>
@@ -1741,6 +1963,22 @@ Open it?</source>
         <source>%d tries left.</source>
         <translation>Noch %d Versuche.</translation>
     </message>
+    <message>
+        <source>to approve adding a spare key (this is your current key)</source>
+        <translation>um das Hinzufügen eines Ersatzschlüssels zu bestätigen (das ist dein jetziger Schlüssel)</translation>
+    </message>
+    <message>
+        <source>to add it as your spare key (this is the new key)</source>
+        <translation>um ihn als Ersatzschlüssel hinzuzufügen (das ist der neue Schlüssel)</translation>
+    </message>
+    <message>
+        <source>to remove a key from your identity</source>
+        <translation>um einen Schlüssel aus deiner Identität zu entfernen</translation>
+    </message>
+    <message>
+        <source>to replace your recovery code</source>
+        <translation>um deinen Wiederherstellungscode zu ersetzen</translation>
+    </message>
 </context>
 <context>
     <name>PinRules</name>
@@ -1805,6 +2043,61 @@ Open it?</source>
     <message>
         <source>Matching conversations</source>
         <translation>Passende Unterhaltungen</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryDialog</name>
+    <message>
+        <source>Replace recovery code</source>
+        <translation>Wiederherstellungscode ersetzen</translation>
+    </message>
+    <message>
+        <source>Your new recovery code. Write it down now and keep it somewhere safe: it is shown only this once. The old code keeps working until you have typed this one back.</source>
+        <translation>Dein neuer Wiederherstellungscode. Schreib ihn jetzt auf und bewahre ihn sicher auf: Er wird nur dieses eine Mal gezeigt. Der alte Code gilt weiter, bis du diesen hier zurückgetippt hast.</translation>
+    </message>
+    <message>
+        <source>Making a new code…</source>
+        <translation>Ein neuer Code wird erzeugt…</translation>
+    </message>
+    <message>
+        <source>New recovery code</source>
+        <translation>Neuer Wiederherstellungscode</translation>
+    </message>
+    <message>
+        <source>I wrote it down</source>
+        <translation>Ich habe ihn aufgeschrieben</translation>
+    </message>
+    <message>
+        <source>Type the new recovery code as you wrote it down.</source>
+        <translation>Tippe den neuen Wiederherstellungscode so ein, wie du ihn aufgeschrieben hast.</translation>
+    </message>
+    <message>
+        <source>The new recovery code, typed back</source>
+        <translation>Der neue Wiederherstellungscode, zurückgetippt</translation>
+    </message>
+    <message>
+        <source>Replace the code</source>
+        <translation>Code ersetzen</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Replacing the recovery code… (your key&apos;s PIN is asked)</source>
+        <translation>Der Wiederherstellungscode wird ersetzt… (die PIN deines Schlüssels wird abgefragt)</translation>
+    </message>
+    <message>
+        <source>The recovery code was replaced; the old one no longer works.</source>
+        <translation>Der Wiederherstellungscode wurde ersetzt; der alte gilt nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
     </message>
 </context>
 <context>
@@ -1975,6 +2268,10 @@ Open it?</source>
     <message>
         <source>About</source>
         <translation>Über</translation>
+    </message>
+    <message>
+        <source>Devices and keys</source>
+        <translation>Geräte und Schlüssel</translation>
     </message>
 </context>
 <context>
