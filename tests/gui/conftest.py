@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 from keybound.gui.loop import install_loop
@@ -29,6 +30,22 @@ def gui_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     yield loop
     loop.close()
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def no_windows_left(qapp: QApplication) -> Iterator[None]:
+    """Close and delete every window a test leaves open.
+
+    A later test that walks ``QApplication.allWidgets()`` (the lock screen's
+    "nothing of the history on screen") must see only its own widgets, not an
+    earlier test's chat pane.
+    """
+    yield
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    QCoreApplication.processEvents()
 
 
 Runner = Callable[..., Any]
