@@ -28,5 +28,7 @@ def run(args: argparse.Namespace, profile: Path) -> int:
     # Loaded by name: the command line imports Qt only when a window is wanted, and the
     # import contract "only the GUI imports Qt" holds for every other command.
     app = importlib.import_module("keybound.gui.app")
-    code: int = app.run(profile, Options(tokens=session.token_source(args)))
+    # The app runs the automatic backups while it is unlocked, as `keybound listen` does.
+    options = Options(tokens=session.token_source(args), automatic_backups=True)
+    code: int = app.run(profile, options)
     return code

@@ -32,7 +32,14 @@ def _about(bridge: Bridge, parent: QWidget) -> QWidget:
     return AboutPage(bridge, parent)
 
 
+def _backups(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.backups import BackupsPage
+
+    return BackupsPage(bridge, parent)
+
+
 def settings_pages() -> list[PageSpec]:
     return [
+        PageSpec("backups", str(QT_TRANSLATE_NOOP("SettingsDialog", "Backups")), _backups),
         PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
     ]
