@@ -309,6 +309,7 @@ def test_join_then_restore_the_history_from_a_key_backup_and_a_passphrase_backup
             tmp_path / "first", dev_relay.url, engine_prompter(), display_name="alice",
             enroll=ENROLL, options=opts, tls_pin=dev_relay.fingerprint or True,
         )  # fmt: skip
+        await messenger.wait_online(20)  # the identity is on the relay: the card finds it
         notes = await messenger.create_group("notes", [])
         await messenger.send_text(notes, NOTE)
         await messenger.create_backup(to_card, to_keys=True)  # enrolls the card's key
