@@ -28,10 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keybound.backup.values import Phase, Progress
 from keybound.demo.relay import EmbeddedRelay
 from keybound.gui.app import Shell
 from keybound.gui.loop import application, install_loop
+from keybound.gui.settings import SettingsDialog
+from keybound.gui.settings.backups import BackupsPage
 from keybound.gui.theme import Scheme, Theme
+from keybound.gui.widgets.progress import ProgressDialog
 from keybound.token.worker import TokenWorker
 from tests.client.harness import PIN, Someone, befriend, create
 from tests.gui.texts import tree_texts
@@ -157,6 +161,38 @@ async def touch_overlay(stage: Stage) -> QWidget:
     return shell.window
 
 
+async def _backups(stage: Stage) -> tuple[SettingsDialog, BackupsPage]:
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    dialog = chat.menu.open_settings("backups")
+    assert isinstance(dialog, SettingsDialog)
+    page = dialog.show_page("backups")
+    assert isinstance(page, BackupsPage)
+    await until(lambda: bool(page.last_run.text()))  # the schedule and keys were read
+    return dialog, page
+
+
+async def backups_page(stage: Stage) -> QWidget:
+    dialog, _page = await _backups(stage)
+    return dialog
+
+
+async def backups_progress(stage: Stage) -> QWidget:
+    _dialog, page = await _backups(stage)
+    progress = ProgressDialog(page.bridge, "create", page.tr("Backing up"), page)
+    progress.show()
+    progress.show_progress(Progress(Phase.WRITING, 1_200, 4_000, 3_400_000, 0))
+    return progress
+
+
+def close_settings(shell: Shell) -> None:
+    chat = shell.window.chat
+    for dialog in chat.findChildren(SettingsDialog) if chat is not None else []:
+        dialog.close()
+        dialog.deleteLater()
+
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -164,6 +200,13 @@ SCENES: list[Scene] = [
     Scene("touch-overlay", touch_overlay, SIZE, ("Touch your security key", "Cancel")),
     Scene("main-window", main_window, SIZE, ("bob", HELLO)),
     Scene("offline-bar", offline_bar, SIZE, ("Offline", HELLO)),
+    Scene(
+        "backups-page",
+        backups_page,
+        None,
+        ("Backups", "Make a backup", "recovery code is not a backup key", "Back up now"),
+    ),
+    Scene("backups-progress", backups_progress, None, ("Backing up", "1200 of 4000", "Cancel")),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
     # gui-wizard / gui-chat: add their scenes here, e.g.
@@ -222,6 +265,8 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
                     stage.shell.window.prompter.overlay.stop()
                 if scene.name == "offline-bar" and stage.shell is not None:
                     stage.shell.window.offline_bar.hide()
+                if scene.name.startswith("backups-") and stage.shell is not None:
+                    close_settings(stage.shell)
         finally:
             if stage.shell is not None:
                 await stage.shell.close()

@@ -67,6 +67,7 @@ class Section(QGroupBox):
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
+        self.setAccessibleName(title)
         self.body = QVBoxLayout(self)
         self.result = QLabel("", self)
         self.result.setWordWrap(True)
@@ -183,6 +184,9 @@ class BackupsPage(QWidget):
         group.addButton(self.to_passphrase)
         group.addButton(self.to_keys)
         self.chooser = PassphraseChooser(s)
+        chooser_layout = self.chooser.layout()
+        if chooser_layout is not None:
+            chooser_layout.setContentsMargins(24, 0, 0, 0)  # under "Protect it with a passphrase"
         self.with_attachments = QCheckBox(self.tr("Include downloaded attachments"), s)
         self.with_attachments.setAccessibleName(self.tr("Include downloaded attachments"))
         self.with_attachments.setChecked(True)

@@ -145,7 +145,7 @@ class ProgressDialog(QDialog):
             self.show_progress(event.progress)
 
     def show_progress(self, p: Progress) -> None:
-        if self.running and self.cancel_button.isEnabled():
+        if self.cancel_button.isEnabled():  # not while it says "Cancelling…"
             self.status.setText(self._phase_text(p.phase))
         fraction = p.fraction
         if fraction is None:
