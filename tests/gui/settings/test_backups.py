@@ -253,6 +253,18 @@ def test_export_schedule_keys_and_the_failed_automatic_backup_notification(
         assert page.keep.value() == 4 and page.schedule_folder.text() == str(auto)
         assert page.key_list.count() == 1
 
+        # A backup to the backup keys: no passphrase; the card opens it again.
+        to_card = p.tmp / "to-card.age"
+        page.to_keys.setChecked(True)
+        assert not page.chooser.isVisible()
+        page.create_file.setText(str(to_card))
+        await _finish(page.create_backup(), DONE)
+        assert to_card.read_bytes().split(b"\n")[1].startswith(b"-> X25519 ")
+        page.check_file.setText(str(to_card))
+        page.check_passphrase.setText("typed by mistake, ignored for a key backup")
+        await _finish(page.verify_backup(), DONE)
+        assert "2 messages" in page.check_section.result.text()
+
         # Adding the same card again keeps one entry; removing it empties the list.
         page.add_key()
         await until(lambda: "Added" in page.keys_section.result.text(), timeout=20)
