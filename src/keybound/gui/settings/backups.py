@@ -413,7 +413,9 @@ class BackupsPage(QWidget):
 
         async def work() -> tuple[Path, BackupInfo]:
             if await asyncio.to_thread(dest.exists):
-                raise BackupError(f"{dest} exists already; choose another file.")
+                raise BackupError(
+                    self.tr("{path} exists already; choose another file.").format(path=dest)
+                )
             info = await m.create_backup(
                 dest, passphrase=passphrase, to_keys=passphrase is None,
                 attachments=self.with_attachments.isChecked(),

@@ -123,8 +123,7 @@ class RestorePage(Page):
         self.cancel.setEnabled(on)
         for widget in (self.skip, self.restore, self.passphrase):
             widget.setVisible(not on)
-        if on:
-            self.status.setText(self.tr("Decrypting and checking the backup…"))
+        self.status.setText(self.tr("Decrypting and checking the backup…") if on else "")
 
     def show_progress(self, p: Progress) -> None:
         fraction = p.fraction
