@@ -4,11 +4,13 @@ a second profile of the same identity (the same virtual card) to restore into.""
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
 from keybound.client import events as ev
+from keybound.client.backups import Schedule
 from keybound.client.messenger import Messenger
 from keybound.gui.bridge import Bridge
 from keybound.gui.notify import Notifier
@@ -192,6 +194,14 @@ def test_cancel_mid_backup_leaves_no_file_and_the_window_keeps_running(
         assert not path.exists() and not Path(f"{path}.part").exists()
         assert list(p.tmp.glob("cancelled*")) == []
         assert "Cancelled" in page.create_section.error
+        # Escape (or closing the dialog) cancels too, and the dialog stays until it has.
+        page.chooser.kept.setChecked(True)
+        escaped = page.create_backup()
+        assert escaped is not None
+        escaped.reject()
+        assert escaped.isVisible() and escaped.status.text() == "Cancelling…"
+        await _finish(escaped, CANCELLED)
+        assert list(p.tmp.glob("cancelled*")) == []
         # The engine is free again: the next backup goes through.
         page.chooser.kept.setChecked(True)
         await _finish(page.create_backup(), DONE)
@@ -273,6 +283,11 @@ def test_export_schedule_keys_and_the_failed_automatic_backup_notification(
         page.remove_key()
         await until(lambda: page.key_list.count() == 0)
         assert (await p.alice.m.backup_keys()) == []
+
+        # When the last automatic backup ran, as the engine reports it (local time).
+        page._show_state((Schedule(1, str(auto), 4, 1_700_000_000_000), []))
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(1_700_000_000))
+        assert page.last_run.text() == f"Last automatic backup: {when}."
 
         # A failed automatic backup reaches the desktop as a notification and the page.
         window = QWidget()
