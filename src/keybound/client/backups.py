@@ -43,6 +43,7 @@ from keybound.backup.values import BackupInfo, Control, Progress, RestoreSummary
 from keybound.client import account, actions
 from keybound.client import events as ev
 from keybound.client import settings as cfg
+from keybound.client.aio import wait
 from keybound.client.core import Core, Effects
 from keybound.client.identities import decode_chain
 from keybound.client.options import Options
@@ -373,8 +374,7 @@ class Backups:
             if wait_s is not None and wait_s <= 0:
                 wait_s = await self._automatic(session)
             self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), RETRY_S if wait_s is None else wait_s)
+            await wait(self._wake, RETRY_S if wait_s is None else wait_s)  # cancellable
 
     async def _due_in(self, session: Session) -> float | None:
         """Seconds until the next automatic backup; None when they are off."""
