@@ -69,8 +69,10 @@ def _no_abbreviations(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     harden_process()  # before any key or message is in memory
+    from .commands.gui import link_argv
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(link_argv(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if os.environ.get("KEYBOUND_DEBUG") != "1":
         # the engine closes what it cancels; this is the net for a person's terminal

@@ -391,6 +391,49 @@ class InvalidInvite(IdentityError):
         super().__init__(f"This invite is not valid: {detail}.")
 
 
+class TamperedInvite(IdentityError):
+    """The identity the relay has under the invite's ID is not the one the invite names."""
+
+    def __init__(self, unknown: bool = False) -> None:
+        self.unknown = unknown  # the relay knows no identity under that ID at all
+        what = (
+            "names an identity the relay does not know"
+            if unknown
+            else "does not match the identity it names"
+        )
+        super().__init__(
+            f"This invite {what}: it was changed or mistyped on the way. "
+            "Ask for the link again; nothing was added."
+        )
+
+
+class InvalidSafetyCode(IdentityError):
+    """A scanned image holds a QR code, but not a Keybound safety code."""
+
+    def __init__(self) -> None:
+        super().__init__("This QR code is not a Keybound safety number code.")
+
+
+class SafetyCodeMismatch(IdentityError):
+    """A scanned safety code does not match the keys this device holds for the pair."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"This safety number code does not match the one you have with {name}: they were "
+            "not marked verified. Make sure it is their code for you; if it is, someone may "
+            "sit between you, so do not trust this conversation until you have compared in "
+            "person."
+        )
+
+
+class NoQrCode(UserFacingError):
+    """An image (a file, the clipboard) in which no QR code could be read."""
+
+    def __init__(self, where: str = "image") -> None:
+        super().__init__(f"No QR code could be read in this {where}.")
+
+
 class SasMismatch(IdentityError):
     """Interactive verification failed: the other side's keys are not the expected ones."""
 
@@ -584,6 +627,25 @@ class UnknownMessage(EngineError):
 
 class NotAllowed(EngineError):
     """Not allowed in this conversation (not a member, not an admin, not your message)."""
+
+
+class SendingHeld(EngineError):
+    """A verified contact's security keys changed: nothing goes to them until the person
+    has looked (verified again, or accepted the change)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"Sending to {name} is held: their security keys changed since you verified them. "
+            "Verify them again, or accept the change, to send."
+        )
+
+
+class UnknownVerification(EngineError):
+    """The verification named is not (or no longer) going on."""
+
+    def __init__(self) -> None:
+        super().__init__("This verification is over (finished, cancelled or timed out).")
 
 
 # --- relay connection and engine (keybound.client) -------------------------------

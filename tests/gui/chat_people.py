@@ -58,15 +58,17 @@ def chat_relay(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @contextlib.asynccontextmanager
-async def people(ctx: ChatRelay, tag: str) -> AsyncIterator[Pair]:
-    """Alice and Bob, introduced, each with a Bridge; closed again afterwards."""
+async def people(ctx: ChatRelay, tag: str, *, introduced: bool = True) -> AsyncIterator[Pair]:
+    """Alice and Bob, introduced, each with a Bridge; closed again afterwards.
+
+    ``introduced=False``: strangers to each other (no conversation IDs yet)."""
     tmp = ctx.tmp / tag
     tmp.mkdir()
     alice = await create(tmp, "alice", ctx.relay.url, ctx.worker)
     bob = await create(tmp, "bob", ctx.relay.url, ctx.worker)
     a_bridge, b_bridge = Bridge(), Bridge()
     try:
-        a_conv, b_conv = await befriend(alice, bob)
+        a_conv, b_conv = await befriend(alice, bob) if introduced else (b"", b"")
         a_bridge.attach(alice.m)
         b_bridge.attach(bob.m)
         yield Pair(alice, bob, a_bridge, b_bridge, a_conv, b_conv, tmp)

@@ -1,7 +1,8 @@
 """Screenshots of the app's scenes, rendered by a real X server (Xvfb), for people to look at.
 
 Run as ``xvfb-run -a python -m tests.gui.screenshots OUTDIR`` with
-``QT_QPA_PLATFORM=xcb`` (``tests/gui/test_screenshots.py`` does): it builds
+``QT_QPA_PLATFORM=xcb`` (``tests/gui/test_screenshots.py`` does; with
+``KEYBOUND_LANG=de`` the scenes come out in German): it builds
 each :data:`SCENES` entry against the real engine (a relay process, a real
 SQLCipher profile on an in-process virtual card), grabs it to
 ``OUTDIR/<name>.png`` and writes ``OUTDIR/manifest.json`` with each scene's
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 from keybound.backup.values import Phase, Progress
 from keybound.demo.relay import EmbeddedRelay
 from keybound.gui.app import Shell
+from keybound.gui.i18n import ENV_LANG, install_translations
 from keybound.gui.loop import application, install_loop
 from keybound.gui.settings import SettingsDialog
 from keybound.gui.settings.backups import BackupsPage
@@ -53,6 +56,8 @@ class Stage:
     conversation: bytes  # alice's conversation with bob
     shell: Shell | None = None
     extra: list[Any] = field(default_factory=list)
+    stranger_link: str = ""  # an invite of someone not yet alice's contact (carol)
+    bob: Someone | None = None  # alice's contact, still running (scenes may act as him)
 
     async def window(self) -> Shell:
         if self.shell is None:
@@ -109,7 +114,8 @@ async def lock_screen(stage: Stage) -> QWidget:
     dialog = shell.window.prompter.dialog
     assert dialog is not None
     dialog.reject()  # the lock screen itself, without the dialog over it
-    await until(lambda: "Cancelled" in shell.window.lock_screen.message.text())
+    cancelled = shell.window.lock_screen.tr("Cancelled. Press Unlock to try again.")
+    await until(lambda: shell.window.lock_screen.message.text() == cancelled)  # in any language
     return shell.window
 
 
@@ -193,6 +199,56 @@ def close_settings(shell: Shell) -> None:
         dialog.deleteLater()
 
 
+async def invite_dialog(stage: Stage) -> QWidget:
+    from keybound.gui.contacts.invite import InviteDialog
+
+    chat = (await stage.unlocked()).window.chat
+    assert chat is not None
+    dialog = chat.menu.open_invite()
+    assert isinstance(dialog, InviteDialog)
+    await until(lambda: dialog.copy_button.isEnabled())
+    return dialog
+
+
+async def add_dialog(stage: Stage) -> QWidget:
+    from keybound.gui.contacts.add import AddContactDialog
+
+    chat = (await stage.unlocked()).window.chat
+    assert chat is not None
+    dialog = chat.menu.open_add_contact(stage.stranger_link)
+    assert isinstance(dialog, AddContactDialog)
+    if stage.stranger_link:  # a stage without a stranger shows the empty dialog
+        await until(lambda: dialog.preview is not None)
+    return dialog
+
+
+async def contact_page(stage: Stage) -> QWidget:
+    from keybound.gui.contacts.contact_page import ContactPage
+
+    chat = (await stage.unlocked()).window.chat
+    assert chat is not None
+    chat.open_conversation(stage.conversation)
+    await until(lambda: chat.header_actions.peer is not None)
+    page = chat.header_actions.open_contact()
+    assert isinstance(page, ContactPage)
+    await until(lambda: page.safety is not None and page.safety.numbers is not None)
+    return page
+
+
+async def emoji_verification(stage: Stage) -> QWidget:
+    """Alice compares emoji with Bob: the dialog's compare page (Bob's side is the engine)."""
+    from tests.gui.contacts.scenes import emoji_verification as build
+
+    return await build(stage)
+
+
+async def identity_banner(stage: Stage) -> QWidget:
+    """Bob's keys changed after Alice verified him: the banner, sending held."""
+    from tests.gui.contacts.scenes import identity_banner as build
+
+    return await build(stage)
+
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -209,12 +265,44 @@ SCENES: list[Scene] = [
     Scene("backups-progress", backups_progress, None, ("Backing up", "1200 of 4000", "Cancel")),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
+    Scene("invite", invite_dialog, None, ("Invite someone", "Copy", "Save as PNG…")),
+    Scene("add-contact", add_dialog, None, ("Name in the link", "carol", "Relay", "Add")),
+    Scene(
+        "contact-page",
+        contact_page,
+        (720, 620),
+        ("bob", "Security keys", "OpenPGP card", "Mark as verified", "You"),
+    ),
+    Scene("emoji-verification", emoji_verification, None, ("They match", "They don't match")),
+    Scene("identity-banner", identity_banner, SIZE, ("security keys changed", "Verify again")),
     # gui-wizard / gui-chat: add their scenes here, e.g.
     # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]
 
 
 # --- running ------------------------------------------------------------------------------
+
+
+async def cast(tmp: Path, relay_url: str, worker: TokenWorker) -> tuple[Someone, Someone, bytes]:
+    """Alice (closed: the window opens her profile) and Bob (open), introduced; Bob said
+    :data:`HELLO`.  Alice's conversation with Bob comes third."""
+    alice = await create(tmp, "alice", relay_url, worker)
+    bob = await create(tmp, "bob", relay_url, worker)
+    a_conv, b_conv = await befriend(alice, bob)
+    await bob.m.send_text(b_conv, HELLO)
+    await asyncio.sleep(1.0)
+    await alice.close()
+    return alice, bob, a_conv
+
+
+def tidy(stage: Stage, scene: Scene) -> None:
+    """Undo what ``scene`` left on top of the window, before the next scene builds."""
+    if scene.name == "touch-overlay" and stage.shell is not None:
+        stage.shell.window.prompter.overlay.stop()
+    if scene.name == "offline-bar" and stage.shell is not None:
+        stage.shell.window.offline_bar.hide()
+    if scene.name.startswith("backups-") and stage.shell is not None:
+        close_settings(stage.shell)
 
 
 def widget_texts(root: QWidget) -> list[str]:
@@ -229,13 +317,11 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
     theme = Theme(app)
     manifest: list[dict[str, Any]] = []
     try:
-        alice = await create(tmp, "alice", relay.url, worker)
-        bob = await create(tmp, "bob", relay.url, worker)
-        a_conv, b_conv = await befriend(alice, bob)
-        await bob.m.send_text(b_conv, HELLO)
-        await asyncio.sleep(1.0)
-        await alice.close()
-        stage = Stage(theme, alice, a_conv)
+        alice, bob, a_conv = await cast(tmp, relay.url, worker)
+        carol = await create(tmp, "carol", relay.url, worker)
+        stranger_link = await carol.m.invite()
+        await carol.close()  # the relay keeps her identity for the Add dialog to check
+        stage = Stage(theme, alice, a_conv, stranger_link=stranger_link, bob=bob)
         try:
             for scene in SCENES:
                 if names and scene.name not in names:
@@ -261,12 +347,7 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
                         "platform": QApplication.platformName(),
                     }
                 )
-                if scene.name == "touch-overlay" and stage.shell is not None:
-                    stage.shell.window.prompter.overlay.stop()
-                if scene.name == "offline-bar" and stage.shell is not None:
-                    stage.shell.window.offline_bar.hide()
-                if scene.name.startswith("backups-") and stage.shell is not None:
-                    close_settings(stage.shell)
+                tidy(stage, scene)
         finally:
             if stage.shell is not None:
                 await stage.shell.close()
@@ -284,6 +365,8 @@ def main(argv: list[str]) -> int:
     names = set(argv[1:]) or None
     out_dir.mkdir(parents=True, exist_ok=True)
     app = application()
+    if os.environ.get(ENV_LANG):  # KEYBOUND_LANG=de: the scenes in German, for translators
+        install_translations(app)
     loop = install_loop(app)
     with tempfile.TemporaryDirectory(prefix="keybound-shots-") as tmp:
         manifest = loop.run_until_complete(shoot(out_dir, Path(tmp), names))

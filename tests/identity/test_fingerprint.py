@@ -150,3 +150,35 @@ def test_garbage_links_are_refused_cleanly(text: str) -> None:
 def test_garbage_qr_is_refused_cleanly(data: bytes) -> None:
     with pytest.raises((InvalidInvite, NewerIdentityFormat)):
         decode_qr(data)
+
+
+def test_an_invite_carries_a_suggested_name_cleaned_and_outside_the_proof(
+    alice: VerifiedIdentity,
+) -> None:
+    from keybound.identity.fingerprint import MAX_INVITE_NAME
+
+    invite = invite_for(alice, RELAY, "Alice Liddell")
+    uri = invite_uri(invite)
+    assert uri.endswith("&name=Alice%20Liddell")
+    assert parse_invite(uri) == invite and decode_qr(encode_qr(invite)) == invite
+    plain = invite_for(alice, RELAY)
+    assert "name=" not in invite_uri(plain) and parse_invite(invite_uri(plain)).name == ""
+    assert invite.fingerprint == plain.fingerprint  # the name is not part of what is checked
+    noisy = parse_invite(invite_uri(plain) + "&name=%1B%5B31mEve%0A%20%20x" + "y" * 100)
+    assert noisy.name.startswith("[31mEve x") and len(noisy.name) == MAX_INVITE_NAME
+
+
+def test_safety_codes_round_trip_and_refuse_anything_else(
+    alice: VerifiedIdentity, bob: VerifiedIdentity
+) -> None:
+    from keybound.errors import InvalidSafetyCode
+    from keybound.identity.fingerprint import decode_safety_code, encode_safety_code
+
+    a, b = fingerprint(alice), fingerprint(bob)
+    code = decode_safety_code(encode_safety_code(a, b))
+    assert (code.shower, code.scanner) == (a, b)
+    for junk in (b"", encode_qr(invite_for(alice, RELAY)), cbor.encode({"v": 1, "safety": [a]})):
+        with pytest.raises(InvalidSafetyCode):
+            decode_safety_code(junk)
+    with pytest.raises(NewerIdentityFormat):
+        decode_safety_code(cbor.encode({"v": 2, "safety": [a, b]}))

@@ -163,3 +163,28 @@ def test_garbage_messages_are_refused_cleanly(data: bytes, stage: int) -> None:
     with pytest.raises((MalformedData, NewerIdentityFormat)):
         SasVerification.accept(BOB, data)
     assert messages
+
+
+def test_a_cancel_says_why_and_the_header_routes_every_message() -> None:
+    from keybound.identity.sas import (
+        CANCEL_MISMATCH,
+        CANCEL_TIMEOUT,
+        CANCEL_USER,
+        SasIdentity,
+        SasVerification,
+        header,
+    )
+
+    me = SasIdentity(b"\x01" * 32, b"dev-a", b"\x02" * 32, b"\x03" * 32)
+    sas, start = SasVerification.start(me)
+    head = header(start)
+    assert (head.kind, head.txn, head.identity_id, head.device_id) == (
+        "start", sas.txn, me.identity_id, me.device_id,
+    )  # fmt: skip
+    for code in (CANCEL_MISMATCH, CANCEL_TIMEOUT, CANCEL_USER):
+        cancelled = header(sas.cancel(code))
+        assert (cancelled.kind, cancelled.code, cancelled.identity_id) == ("cancel", code, None)
+    from keybound.wire import cbor
+
+    odd = cbor.encode({"v": 1, "t": "cancel", "txn": sas.txn, "code": "bored"})
+    assert header(odd).code == CANCEL_USER  # an unknown reason is a plain cancel

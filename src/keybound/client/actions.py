@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from keybound.client import conversations as convs
 from keybound.client import events as ev
+from keybound.client import identity_alerts
 from keybound.client.core import Core, Effects, with_expiry
 from keybound.client.queues import ComposeItem
 from keybound.client.sync import build as build_sync
@@ -67,8 +68,10 @@ def send(
     content_kind: str = TEXT,
     message_id: bytes | None = None,
 ) -> tuple[Message, Effects]:
-    """Store the message as "sending" and queue it for every recipient device."""
+    """Store the message as "sending" and queue it for every recipient device
+    (``SendingHeld`` while a verified recipient's keys changed unseen)."""
     conv = _conv(core, conversation_id)
+    identity_alerts.check_send(core, conversation_id)
     item = core.item(conversation_id, content, message_id=message_id)
     body: str | None
     reply_to = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keybound.client import identity_alerts
 from keybound.client.core import Core
 from keybound.client.values import (
     Attachment,
@@ -44,7 +45,7 @@ class ConversationRow:
 
     summary: ConversationSummary
     title: str  # the group's name, or the contact's name for a direct conversation
-    identity_changed: bool  # the peer's security keys changed since they were verified
+    identity_changed: bool  # an identity alert to look at (keys changed, attack, suspect)
     last_sender: str = ""  # who wrote the last message ("" for us or a direct peer)
 
     @property
@@ -138,7 +139,10 @@ def _row(core: Core, summary: ConversationSummary, names: _Names) -> Conversatio
     if conv.kind is ConversationKind.DIRECT and conv.peer_identity is not None:
         peer = core.repo.identity(conv.peer_identity)
         title = conv.name or (peer.display_name if peer else "") or conv.peer_identity.hex()[:8]
-        changed = peer is not None and peer.verification is Verification.CHANGED
+        changed = peer is not None and (
+            peer.verification is Verification.CHANGED
+            or identity_alerts.get(core, conv.peer_identity) is not None  # banner shown
+        )
     last = summary.last_message
     sender = ""
     if last is not None and conv.kind is ConversationKind.GROUP:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from keybound.client import conversations as convs
+from keybound.client import identity_alerts
 from keybound.client.core import Core
 from keybound.client.identities import ChainUpdate
 from keybound.client.values import ContactInfo, DeviceInfo
@@ -23,7 +24,9 @@ from keybound.errors import (
     ContactAlreadyAdded,
     IdentityError,
     InviteForAnotherRelay,
+    TamperedInvite,
     UnknownContact,
+    WrongIdentity,
 )
 from keybound.identity.chain import verify_chain
 from keybound.identity.document import SignedDocument
@@ -83,7 +86,7 @@ def find(core: Core, name_or_id: str | bytes) -> bytes:
 def own_invite(core: Core) -> Invite:
     verified = core.book.get(core.own_id)
     assert verified is not None
-    return invite_for(verified, core.settings.relay_url)
+    return invite_for(verified, core.settings.relay_url, core.settings.display_name)
 
 
 def own_invite_uri(core: Core) -> str:
@@ -121,7 +124,10 @@ def add(
         raise IdentityError("This invite is your own.")
     pinned = core.book.get(invite.identity_id)
     verified = verify_chain(documents, pinned.pinned if pinned else None, core.env.now_s())
-    check_invite(invite, verified)
+    try:
+        check_invite(invite, verified)
+    except WrongIdentity:
+        raise TamperedInvite() from None
     update = core.book.accept(
         core.repo,
         documents,
@@ -144,7 +150,10 @@ def set_verified(core: Core, identity_id: bytes, verified: bool = True) -> Conta
     if row is None or row.is_self:
         raise UnknownContact("There is no such contact.")
     state = Verification.VERIFIED if verified else Verification.UNVERIFIED
-    core.repo.upsert_identity(replace(row, verification=state, updated_at=core.now()))
+    with core.tx():
+        core.repo.upsert_identity(replace(row, verification=state, updated_at=core.now()))
+        if verified:
+            identity_alerts.clear(core, identity_id)  # looked at the keys now: banner goes
     return contact_info(core, identity_id)
 
 

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from keybound.client import conversations as convs
 from keybound.client import events as ev
@@ -45,6 +46,9 @@ from keybound.store.models import (
 from keybound.store.repository import Repository
 from keybound.wire.frames import DeviceAddress
 
+if TYPE_CHECKING:
+    from keybound.client.verification import VerificationIn
+
 log = logging.getLogger(__name__)
 
 
@@ -57,9 +61,11 @@ class Effects:
     composing: bool = False  # compose rows were added: wake the composer
     refresh: set[bytes] = field(default_factory=set)  # identity chains to fetch again
     lock: LockReason | None = None
+    verification: list[VerificationIn] = field(default_factory=list)  # SAS messages in
 
     def merge(self, other: Effects) -> Effects:
         self.events += other.events
+        self.verification += other.verification
         self.envelopes |= other.envelopes
         self.composing |= other.composing
         self.refresh |= other.refresh

@@ -261,6 +261,8 @@ async def event_json(m: Messenger, event: ev.Event, names: Names) -> Json | None
         return {"type": "error", "message": event.text, "what": event.what}
     if isinstance(event, ev.MessageRequestReceived | ev.MessageRequestChanged):
         return _daemon_requests.event_json(event)
+    if isinstance(event, _daemon_verification.EVENTS):
+        return _daemon_verification.event_json(event, names)
     if isinstance(event, ev.ReceivingChanged):
         return {"type": "receiving", "paused": event.paused, "what": event.what,
                 "reason": event.reason}  # fmt: skip
@@ -747,6 +749,8 @@ class DaemonServer:
                     continue
                 if item is not None:
                     await _write(writer, {"event": item})
+        except ConnectionError:
+            pass  # the follower went away (a command that was done): nothing to report
         finally:
             stream.close()
 
@@ -872,4 +876,6 @@ __all__ = [
 ]
 
 
+from keybound.client import daemon_contacts as _daemon_contacts  # noqa: E402, F401  (registers its operations)
 from keybound.client import daemon_requests as _daemon_requests  # noqa: E402  (registers its operations)
+from keybound.client import daemon_verification as _daemon_verification  # noqa: E402  (registers)

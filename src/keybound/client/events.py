@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from keybound.backup.values import BackupInfo, Progress, RestoreSummary
 from keybound.client.link import LinkStatus
-from keybound.client.values import ContactInfo, LockReason, Message, MessageStatus
+from keybound.client.values import (
+    ContactInfo,
+    IdentityAlert,
+    LockReason,
+    Message,
+    MessageStatus,
+)
 
 
 class Event:
@@ -106,6 +112,53 @@ class ContactChanged(Event):
 
     contact: ContactInfo
     needs_reverification: bool
+
+
+@dataclass(frozen=True)
+class IdentityAlertChanged(Event):
+    """A contact's identity banner changed: keys changed, an attack warning, suspect after
+    a failed verification (``alert``), or gone (None) after verifying or accepting."""
+
+    identity_id: bytes
+    alert: IdentityAlert | None
+
+
+# --- emoji verification (client.verification) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerificationRequested(Event):
+    """A contact's device asks to verify with us (``Messenger.accept_verification(tx)``).
+
+    ``accepted``: both sides had started at once and the engine answered theirs in
+    place of ours (keep showing the flow with this contact)."""
+
+    tx: bytes
+    identity_id: bytes
+    device_id: bytes
+    accepted: bool = False
+
+
+@dataclass(frozen=True)
+class VerificationCodes(Event):
+    """Both keys are exchanged: show the seven emoji (with names) and ask whether they
+    match what the other screen shows."""
+
+    tx: bytes
+    identity_id: bytes
+    emoji: tuple[tuple[str, str], ...]  # (emoji, English name)
+    decimals: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class VerificationDone(Event):
+    """The verification ended: ``outcome`` is ``verified``, ``mismatch`` (the contact is
+    now suspect), ``cancelled`` or ``timed_out``; ``reason`` a sentence for people."""
+
+    tx: bytes
+    identity_id: bytes
+    outcome: str
+    reason: str
 
 
 @dataclass(frozen=True)

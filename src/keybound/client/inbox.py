@@ -34,6 +34,7 @@ from keybound.client.core import Core, Effects, with_expiry
 from keybound.client.identities import decode_chain
 from keybound.client.sync import CONTACT_SYNC, ContactSync
 from keybound.client.values import ATTACHMENT, TEXT, UNDECRYPTABLE, UNSUPPORTED
+from keybound.client.verification import VERIFICATION, VerificationIn
 from keybound.errors import (
     HistoryError,
     KeyboundError,
@@ -316,6 +317,12 @@ def _received(work: _Batch, r: Received) -> None:
         return
     if not own and work.is_stranger(r.sender_identity) and not _request_message(work, r):
         return  # a message request holds direct messages only: no groups, edits or timers
+    if isinstance(content, c.Unsupported) and content.type == VERIFICATION:
+        if not own:  # never stored: the session's verifications take it after the commit
+            work.result.effects.verification.append(
+                VerificationIn(r.sender_identity, r.sender_device, content.raw, r.timestamp_ms)
+            )
+        return
     if isinstance(content, c.GroupCreate):  # a snapshot: may also come over Olm
         work.conversations.clear()
         _group_create(work, r, content)

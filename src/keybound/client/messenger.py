@@ -30,13 +30,16 @@ from keybound.client import (
     actions,
     chatview,
     contacts,
+    identity_alerts,
     onboarding,
     pq_upgrade,
     relay_change,
     requests,
+    verification,
 )
 from keybound.client import attachments as files
 from keybound.client import backups as bk
+from keybound.client import contact_details as details
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence
@@ -62,6 +65,7 @@ from keybound.client.values import (
     ContactInfo,
     ConversationSummary,
     DeviceInfo,
+    IdentityAlert,
     LockReason,
     Message,
     MessageStatus,
@@ -79,10 +83,11 @@ from keybound.errors import (
     ProfileError,
     RelayRefused,
     RelayUnavailable,
+    TamperedInvite,
     UnknownMessage,
     UserFacingError,
 )
-from keybound.identity.document import build_next
+from keybound.identity.document import SignedDocument, build_next
 from keybound.identity.fingerprint import Invite, encode_qr, parse_invite
 from keybound.protocol import content as c
 from keybound.store.lock import ProfileLock
@@ -91,7 +96,7 @@ from keybound.token.discovery import open_token
 from keybound.token.pcsc import card_present
 from keybound.token.prompter import Prompter
 from keybound.token.worker import TokenWorker
-from keybound.wire.frames import DeviceAddress
+from keybound.wire.frames import DeviceAddress, ErrorCode
 from keybound.wire.frames import Outgoing as WireOutgoing
 
 __all__ = [
@@ -409,17 +414,53 @@ class Messenger:
         invite: Invite = await s.db.run(contacts.own_invite, s.core)
         return encode_qr(invite)
 
+    async def preview_invite(self, invite_uri: str) -> details.InvitePreview:
+        """Whose invite this is, checked against the chain the relay holds, before adding.
+
+        ``InvalidInvite`` for a link that cannot be read, ``TamperedInvite`` for one
+        whose fingerprint or ID was changed; nothing is stored either way."""
+        s = self._need()
+        invite = parse_invite(invite_uri)
+        await s.db.run(details.check_relay, s.core, invite)
+        docs = await self._fetch_invited(s, invite)
+        return await s.db.run(details.preview, s.core, invite, docs)
+
     async def add_contact(self, invite_uri: str, name: str) -> ContactInfo:
         """Fetch the identity the invite names from the relay, verify and pin it."""
         s = self._need()
         invite = parse_invite(invite_uri)
         await s.db.run(contacts.check_new, s.core, invite, name)
-        raw = await s.relay.fetch_identity(invite.identity_id)
-        docs = decode_documents(raw)
+        docs = await self._fetch_invited(s, invite)
         info, _update = await s.db.run(contacts.add, s.core, invite, docs, name)
         self._emit(ev.ContactAdded(info))
         s.wake.compose.set()
         return info
+
+    async def _fetch_invited(self, s: Session, invite: Invite) -> list[SignedDocument]:
+        try:
+            raw = await s.relay.fetch_identity(invite.identity_id)
+        except RelayRefused as exc:
+            if exc.code == ErrorCode.NOT_FOUND:
+                raise TamperedInvite(unknown=True) from None
+            raise
+        return decode_documents(raw)
+
+    async def contact_tokens(self, identity_id: bytes) -> list[details.ContactToken]:
+        """A contact's security keys (kind, when their chain first listed each)."""
+        s = self._need()
+        return await s.db.run(details.tokens, s.core, identity_id)
+
+    async def safety_numbers(self, identity_id: bytes) -> details.SafetyNumbers:
+        """The safety number with both halves and the QR code to show for it."""
+        s = self._need()
+        return await s.db.run(details.safety_numbers, s.core, identity_id)
+
+    async def verify_by_code(self, identity_id: bytes, payload: bytes) -> ContactInfo:
+        """Mark verified from their safety code, scanned (``SafetyCodeMismatch`` if it
+        is not theirs for us: then nothing changes)."""
+        s = self._need()
+        await s.db.run(details.check_code, s.core, identity_id, payload)
+        return await self.verify_contact(identity_id)
 
     # --- message requests (people who wrote without being contacts; client.requests) ---
 
@@ -474,6 +515,48 @@ class Messenger:
         """Mark verified after comparing safety numbers (or SAS emoji) in person."""
         s = self._need()
         info = await s.db.run(contacts.set_verified, s.core, identity_id, verified)
+        self._emit(ev.ContactChanged(info, needs_reverification=False))
+        if verified:
+            self._emit(ev.IdentityAlertChanged(identity_id, None))
+        return info
+
+    # --- emoji verification and identity changes (client.verification, identity_alerts) ---
+
+    async def start_verification(self, identity_id: bytes) -> bytes:
+        """Ask the contact's devices for an emoji verification; its transaction ID.
+        Events follow: ``VerificationCodes``, then ``VerificationDone``."""
+        return await self._need().verification.start(identity_id)
+
+    async def verification_requests(self) -> list[verification.PendingRequest]:
+        """Contacts' requests waiting for :meth:`accept_verification` (this session's)."""
+        return self._need().verification.pending()
+
+    async def accept_verification(self, tx: bytes) -> None:
+        await self._need().verification.accept(tx)
+
+    async def confirm_verification(self, tx: bytes) -> None:
+        """The emoji match: once both people confirmed, the contact is verified."""
+        await self._need().verification.confirm(tx)
+
+    async def mismatch_verification(self, tx: bytes) -> None:
+        """The emoji differ: the contact is marked suspect on both sides."""
+        await self._need().verification.mismatch(tx)
+
+    async def cancel_verification(self, tx: bytes) -> None:
+        await self._need().verification.cancel(tx)
+
+    async def identity_alert(self, identity_id: bytes) -> IdentityAlert | None:
+        """What the conversation's identity banner shows (None: nothing to show)."""
+        s = self._need()
+        return await s.db.run(identity_alerts.get, s.core, identity_id)
+
+    async def accept_identity_change(self, identity_id: bytes) -> ContactInfo:
+        """The person looked at a contact's changed keys and accepts them without
+        verifying: the banner goes and held sending is released (no longer verified)."""
+        s = self._need()
+        await s.db.run(identity_alerts.accept_change, s.core, identity_id)
+        info = await s.db.run(contacts.contact_info, s.core, identity_id)
+        self._emit(ev.IdentityAlertChanged(identity_id, None))
         self._emit(ev.ContactChanged(info, needs_reverification=False))
         return info
 
@@ -566,6 +649,7 @@ class Messenger:
         Progress: :class:`events.AttachmentProgress` (``upload=True``).
         """
         s = self._need()
+        await s.db.run(identity_alerts.check_send, s.core, conversation_id)  # before uploading
         mid = await s.db.run(s.core.new_id)
         staging = self.profile.root / "outgoing"
         staging.mkdir(mode=0o700, exist_ok=True)

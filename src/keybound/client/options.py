@@ -60,6 +60,7 @@ class Options:
     storage_retry_s: float = 1.0  # receiving paused (disk full): first retry, then doubling
     storage_retry_max_s: float = 15.0
     automatic_backups: bool = False  # run the backup schedule (listen and the app; not commands)
+    verification_timeout_s: float = 600.0  # an emoji verification ends after this
 
 
 class SettingsPinStore:

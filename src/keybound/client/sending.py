@@ -13,22 +13,61 @@ Olm session, opens the sessions and encrypts, in queue order.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from keybound.client import events as ev
 from keybound.client import rollback
 from keybound.client.aio import sentence, wait
-from keybound.client.core import Core
+from keybound.client.core import Core, Effects
+from keybound.client.dbthread import DbThread
+from keybound.client.env import Environment
+from keybound.client.identities import ChainUpdate
 from keybound.client.keys import addresses, pair_claimed, pair_claimed_pq
+from keybound.client.link import RelayLink
+from keybound.client.options import Options
 from keybound.client.outbox import Outcome, QueuedEnvelope, batches, outcome, sendable
 from keybound.errors import HistoryError, RelayRefused, RelayUnavailable, UserFacingError
 from keybound.wire.frames import MAX_ITEMS, DeviceAddress, ErrorCode
 from keybound.wire.frames import Outgoing as WireOutgoing
 
-if TYPE_CHECKING:
-    from keybound.client.session import Session
+
+class _Wakeups(Protocol):
+    flush: asyncio.Event
+    compose: asyncio.Event
+
+
+class Sender(Protocol):
+    """What sending needs of the session.
+
+    A protocol rather than an import of :class:`keybound.client.session.Session`
+    (which has all of it), so that the session may import this module.
+    """
+
+    core: Core
+    db: DbThread
+    env: Environment
+    options: Options
+
+    @property
+    def wake(self) -> _Wakeups: ...
+
+    def emit(self, event: ev.Event, /) -> None: ...
+
+    @property
+    def relay(self) -> RelayLink: ...
+
+    @property
+    def online(self) -> bool: ...
+
+    async def after(self, effects: Effects) -> None: ...
+
+    async def refresh(
+        self, identity_id: bytes, *, stranger: bool = False
+    ) -> ChainUpdate | None: ...
+
 
 _WHOLE_BATCH_RETRY = {ErrorCode.RATE_LIMITED, ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL}
 
@@ -59,7 +98,7 @@ def run_together(core: Core, jobs: Sequence[Callable[[], Any]]) -> list[Any]:
 # --- the flusher ----------------------------------------------------------------------------
 
 
-async def flush_forever(session: Session) -> None:
+async def flush_forever(session: Sender) -> None:
     """Send the outbox in order; mark envelopes sent only after the relay's ``sent``."""
     core, db = session.core, session.db
     timeout: float | None = None
@@ -77,7 +116,7 @@ async def flush_forever(session: Session) -> None:
             timeout = max(0.05, (next_at - session.env.now_ms()) / 1000)
 
 
-async def _send(session: Session, ready: list[QueuedEnvelope]) -> bool:
+async def _send(session: Sender, ready: list[QueuedEnvelope]) -> bool:
     """False when the relay became unreachable (wait for it to come back)."""
     for batch in batches(ready):
         try:
@@ -91,7 +130,7 @@ async def _send(session: Session, ready: list[QueuedEnvelope]) -> bool:
     return True
 
 
-async def _refused(session: Session, batch: list[QueuedEnvelope], exc: RelayRefused) -> None:
+async def _refused(session: Sender, batch: list[QueuedEnvelope], exc: RelayRefused) -> None:
     """Find out which envelopes the relay refuses, and settle each."""
     now = session.env.now_ms()
     if exc.code in _WHOLE_BATCH_RETRY:
@@ -121,7 +160,7 @@ async def _refused(session: Session, batch: list[QueuedEnvelope], exc: RelayRefu
 
 
 async def _settle_refused(
-    session: Session, envelopes: list[QueuedEnvelope], code: str, now: int
+    session: Sender, envelopes: list[QueuedEnvelope], code: str, now: int
 ) -> None:
     policy = session.options.backoff
     dropped, retry, failed = [], [], []
@@ -139,7 +178,7 @@ async def _settle_refused(
     await session.after(effects)
 
 
-def _unit(session: Session) -> float:
+def _unit(session: Sender) -> float:
     """A random number in [0, 1) for jitter, from the session's injectable random source."""
     return int.from_bytes(session.env.random(4), "big") / 2**32
 
@@ -147,7 +186,7 @@ def _unit(session: Session) -> float:
 # --- the composer ----------------------------------------------------------------------------
 
 
-async def compose_forever(session: Session) -> None:
+async def compose_forever(session: Sender) -> None:
     """Fetch unknown recipients' chains, claim keys for devices without a session,
     then encrypt the compose queue in order."""
     core, db = session.core, session.db

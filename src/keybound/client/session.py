@@ -27,7 +27,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from keybound.client import actions, contacts, inbox, requests, rollback, sending
+from keybound.client import actions, contacts, identity_alerts, inbox, requests, rollback, sending
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence, wait
@@ -39,10 +39,13 @@ from keybound.client.link import KeyStatus, LinkState, LinkStatus, RelayLink
 from keybound.client.options import LinkRequest, Options, SettingsPinStore
 from keybound.client.receiving import DISK_FULL, STORAGE, ReceivingGate
 from keybound.client.values import LockReason
+from keybound.client.verification import Verifications
 from keybound.errors import (
     EngineLocked,
     HistoryDiskFull,
     HistoryError,
+    IdentityFork,
+    IdentityRollback,
     KeyboundError,
     RelayRefused,
     RelayUnavailable,
@@ -95,6 +98,7 @@ class Session:
         self.receiving = ReceivingGate(
             emit, options.storage_retry_s, options.storage_retry_max_s, lambda: self.closing
         )
+        self.verification = Verifications(self)
         # set by the Messenger: state the PQ layer in our certificate (needs the token)
         self.upgrade_post_quantum: Callable[[], Coroutine[Any, Any, None]] | None = None
 
@@ -149,6 +153,7 @@ class Session:
     async def stop(self) -> None:
         """Cancel everything, close the link, then close the database: keys dropped."""
         self.closing = True
+        self.verification.stop()
         self.receiving.stop()
         self._stop_watch()
         for _, future in self._sends:
@@ -261,6 +266,8 @@ class Session:
                 self.spawn(self.refresh(identity_id))
         if effects.lock is not None:
             self._request_lock(effects.lock)
+        for message in effects.verification:
+            await self.verification.receive(message)
 
     # --- relay callbacks -------------------------------------------------------------------
 
@@ -386,9 +393,23 @@ class Session:
                 )  # fmt: skip
         except KeyboundError as exc:
             self.emit(ev.EngineError(sentence(exc), "identity"))
+            if isinstance(exc, IdentityFork | IdentityRollback) and identity_id != core.own_id:
+                await self.identity_alert(identity_id, identity_alerts.ATTACK, sentence(exc))
             return None
         await self.chain_events(update)
         return update
+
+    async def identity_alert(self, identity_id: bytes, kind: str, detail: str) -> None:
+        """Record an alert for the contact's banner (``identity_alerts``) and tell the UI."""
+        alert = await self.db.run(identity_alerts.record, self.core, identity_id, kind, detail)
+        self.emit(ev.IdentityAlertChanged(identity_id, alert))
+        if kind != identity_alerts.ATTACK:
+            return  # the chain change was told already
+        try:
+            info = await self.db.run(contacts.contact_info, self.core, identity_id)
+        except KeyboundError:
+            return
+        self.emit(ev.ContactChanged(info, needs_reverification=info.needs_reverification))
 
     def accept_own(self, docs: Sequence[SignedDocument]) -> ChainUpdate:
         """Database thread: take in our own chain as it grew."""
@@ -427,6 +448,8 @@ class Session:
             self.emit(ev.ContactAdded(info))
         else:
             self.emit(ev.ContactChanged(info, needs_reverification=update.tokens_changed))
+            if update.tokens_changed:
+                await self.identity_alert(update.identity_id, identity_alerts.CHANGED, "")
         self.wake.compose.set()
 
     # --- background tasks ---------------------------------------------------------------------

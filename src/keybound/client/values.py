@@ -84,3 +84,18 @@ class ContactInfo:
     @property
     def needs_reverification(self) -> bool:
         return self.verification is Verification.CHANGED
+
+
+# IdentityAlert.kind (see client.identity_alerts)
+ALERT_CHANGED, ALERT_ATTACK, ALERT_SUSPECT = "changed", "attack", "suspect"
+
+
+@dataclass(frozen=True)
+class IdentityAlert:
+    """What a conversation's identity banner says about a contact (``identity_alerts``)."""
+
+    identity_id: bytes
+    kind: str  # ALERT_CHANGED: keys changed; ALERT_ATTACK: fork/rollback; ALERT_SUSPECT
+    at: int  # ms (0: not recorded, only the held state is known)
+    detail: str  # a sentence for people (why), may be empty
+    held: bool  # sending to them waits until they are verified again or the change accepted

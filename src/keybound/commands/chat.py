@@ -32,8 +32,11 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
 
     contact = sub.add_parser("contact", help="add, list and verify contacts")
     csub = contact.add_subparsers(dest="contact_command", required=True, metavar="COMMAND")
-    add = csub.add_parser("add", help="add a contact from their invite link")
-    add.add_argument("uri", metavar="URI", help="the keybound://invite link")
+    add = csub.add_parser("add", help="add a contact from their invite link or its QR code")
+    add.add_argument("uri", metavar="URI", nargs="?", help="the keybound://invite link")
+    add.add_argument(
+        "--qr", metavar="IMAGE", type=Path, help="read the invite from a QR code in this picture"
+    )
     add.add_argument("--name", required=True, help="the name you know them by")
     listing = csub.add_parser("list", help="your contacts")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -42,6 +45,26 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
     verify.add_argument(
         "--yes", action="store_true", help="do not ask: the numbers were compared already"
     )
+    verify.add_argument(
+        "--code", metavar="IMAGE", type=Path,
+        help="verify by their safety number's QR code in this picture (a photo of their screen)",
+    )  # fmt: skip
+    verify.add_argument(
+        "--sas", action="store_true",
+        help="compare seven emoji in real time instead (run it on both sides; the second "
+        "one answers the first one's request)",
+    )  # fmt: skip
+    accept_change = csub.add_parser(
+        "accept-change",
+        help="accept a contact's changed security keys without verifying (releases held sends)",
+    )
+    accept_change.add_argument("name", metavar="NAME")
+    for verb, what in (("block", "drop their messages unread from now on"),
+                       ("unblock", "receive their messages again")):  # fmt: skip
+        csub.add_parser(verb, help=what).add_argument("name", metavar="NAME")
+    rename = csub.add_parser("rename", help="change the name you know a contact by")
+    rename.add_argument("name", metavar="NAME")
+    rename.add_argument("new_name", metavar="NEW_NAME")
 
     requests = sub.add_parser(
         "requests", help="messages from people who are not your contacts: list, accept, block"
@@ -134,9 +157,20 @@ def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     if cmd == "contact":
         sub = args.contact_command
         if sub == "add":
-            return "contact.add", {"uri": args.uri, "name": args.name}
+            if (args.uri is None) == (args.qr is None):
+                raise UsageError("Give the invite either as a URI or with --qr IMAGE.")
+            uri = args.uri if args.qr is None else invite_from_picture(args.qr)
+            return "contact.add", {"uri": uri, "name": args.name}
         if sub == "list":
             return "contact.list", {}
+        if sub in ("block", "unblock"):
+            return "contact.block", {"name": args.name, "blocked": sub == "block"}
+        if sub == "rename":
+            return "contact.rename", {"name": args.name, "new_name": args.new_name}
+        if sub == "verify" and args.code is not None:
+            return "contact.verify_code", {"name": args.name, "code": code_from_picture(args.code)}
+        if sub == "accept-change":
+            return "identity.accept", {"name": args.name}
         return "contact.show", {"name": args.name}
     if cmd == "requests":
         sub = args.requests_command or "list"
@@ -182,22 +216,48 @@ def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     raise UserFacingError(f"Unknown command {cmd!r}.")
 
 
+def _picture(path: Path) -> bytes:
+    try:
+        return path.expanduser().read_bytes()
+    except OSError as exc:
+        raise UserFacingError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def invite_from_picture(path: Path) -> str:
+    from ..client.qr_codes import invite_link_from_image
+
+    return invite_link_from_image(_picture(path))
+
+
+def code_from_picture(path: Path) -> str:
+    """The first QR payload in the picture, as base64 (the engine checks what it is)."""
+    from ..client.qr_codes import decode_image
+
+    return base64.b64encode(decode_image(_picture(path))[0]).decode()
+
+
 def run(args: argparse.Namespace, profile: Path, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
-        request(args)
+        op, params = request(args)
     except UsageError as exc:
         print(f"keybound: {exc}", file=sys.stderr)
         return session.EXIT_USAGE
-    return session.run(lambda: _run(args, profile, out))
+    return session.run(lambda: _run(args, profile, out, op, params))
 
 
-async def _run(args: argparse.Namespace, profile: Path, out: TextIO) -> int:
-    op, params = request(args)
+async def _run(
+    args: argparse.Namespace, profile: Path, out: TextIO, op: str, params: dict[str, Any]
+) -> int:
     if op in ("status", "unlock", "lock"):
         return await _control(op, args, profile, out)
-    async with session.target(profile, args, catch_up=op in _CATCH_UP) as engine:
-        if args.command == "contact" and args.contact_command == "verify":
+    sas = args.command == "contact" and getattr(args, "sas", False)
+    async with session.target(profile, args, catch_up=op in _CATCH_UP or sas) as engine:
+        if sas:
+            from .verify_sas import verify_sas
+
+            return await verify_sas(engine, profile, args.name, out)
+        if args.command == "contact" and args.contact_command == "verify" and args.code is None:
             return await _verify(engine, args, out)
         try:
             result = await engine.call(op, params)
@@ -321,10 +381,22 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
                 print(f"[{where}] {who}: {snippet}", file=out)
             else:
                 print(render.message_line(item), file=out)
+    elif op == "identity.accept":
+        name = visible(str(result["name"]))
+        print(f"Accepted {name}'s new security keys; sending to {name} is no longer held.",
+              file=out)  # fmt: skip
+        print(f"{name} is not verified now: `keybound contact verify {name} --sas`.", file=out)
     elif op == "requests.list":
         _show_requests(result, as_json, out)
     elif op == "requests.accept":
         print(f"{visible(str(result['name']))} is now a contact.", file=out)
+    elif op == "contact.verify_code":
+        print(f"The code matches: {visible(str(result['name']))} is now verified.", file=out)
+    elif op == "contact.block":
+        state = "blocked" if result["blocked"] else "unblocked"
+        print(f"{visible(str(result['name']))} is {state}.", file=out)
+    elif op == "contact.rename":
+        print(f"Renamed to {visible(str(result['name']))}.", file=out)
     elif op in ("requests.block", "requests.delete"):
         verb = "blocked" if op == "requests.block" else "deleted"
         print(f"Message request {result['identity_id'][:16]} {verb}.", file=out)

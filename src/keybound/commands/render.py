@@ -61,6 +61,8 @@ def event_line(event: Json) -> str | None:
         )
     if kind == "contact_added":
         return f"contact added: {v(str(event['contact']['name']))}"
+    if kind in ("verification_requested", "identity_alert"):
+        return verification_line(event)
     if kind in ("device_added", "device_removed"):
         whose = "your" if event.get("own") else "a contact's"
         verb = "added" if kind == "device_added" else "removed"
@@ -111,3 +113,41 @@ def device_line(d: Json) -> str:
     extra = f"  ({', '.join(flags)})" if flags else ""
     name = v(str(d.get("name") or "-"))
     return f"{d['device_id']}  {name:<24} added {when(d.get('added_at'))}{extra}"
+
+
+def verification_line(event: Json) -> str | None:
+    """``keybound listen``'s lines for an emoji verification request and identity alerts."""
+    name = v(str(event.get("name", "?")))
+    if event.get("type") == "verification_requested":
+        if event.get("accepted"):
+            return None
+        return (
+            f"{name} asks to verify you with emoji: run `keybound contact verify {name!r} "
+            "--sas` to compare them (the request lasts ten minutes)."
+        )
+    alert = event.get("alert")
+    if not alert:
+        return None
+    return alert_text(name, alert)
+
+
+def alert_text(name: str, alert: Json) -> str:
+    """The sentence for a contact's identity alert (``client.identity_alerts``)."""
+    kind, held = alert.get("kind"), alert.get("held")
+    if kind == "attack":
+        text = (
+            f"ATTACK WARNING: someone offered a conflicting history of {name}'s identity. "
+            f"{v(str(alert.get('detail') or ''))} Verify {name} in person before you trust "
+            "this conversation."
+        )
+    elif kind == "suspect":
+        text = f"WARNING: {name} is suspect: {v(str(alert.get('detail') or ''))}"
+    else:
+        text = (
+            f"WARNING: {name}'s security keys changed. Verify them again "
+            f"(keybound contact verify {name!r} --sas) or accept the change "
+            f"(keybound contact accept-change {name!r})."
+        )
+    if held:
+        text += f" Sending to {name} is held until then."
+    return text

@@ -25,6 +25,8 @@ from keybound.client.messenger import Messenger, Options
 from keybound.client.profile import Profile
 from keybound.errors import ProfileInUse
 from keybound.gui.bridge import Bridge
+from keybound.gui.contacts.links import LinkOpener
+from keybound.gui.i18n import install_translations
 from keybound.gui.loop import application, install_loop
 from keybound.gui.mainwindow import MainWindow
 from keybound.gui.theme import Theme
@@ -45,6 +47,7 @@ class Shell:
         self.bridge = Bridge()
         self.window = MainWindow(self.bridge, profile, options, theme)
         self.window.messenger_ready.connect(self._serve_later)
+        self.links = LinkOpener(self.window)
         self.messenger: Messenger | None = None
         self.daemon: DaemonServer | None = None
         self.closed = asyncio.Event()
@@ -52,25 +55,34 @@ class Shell:
 
     @classmethod
     async def start(
-        cls, profile: Path, options: Options | None = None, theme: Theme | None = None
-    ) -> Shell | None:
-        """The shown window, or None when a running Keybound raised its own instead."""
+        cls, profile: Path, options: Options | None = None, theme: Theme | None = None,
+        link: str = "",
+    ) -> Shell | None:  # fmt: skip
+        """The shown window, or None when a running Keybound raised its own instead.
+
+        ``link``: a ``keybound://`` link to show in the Add contact dialog (once
+        unlocked); a running Keybound gets it through its socket."""
         shell = cls(profile, options, theme)
         if not Profile(profile).exists():
             shell.window.show_first_run()
             shell.window.show()
+            shell.links.pending = link
             return shell
         try:
             messenger = await Messenger.hold(profile, shell.window.prompter, options=options)
         except ProfileInUse as in_use:
             await shell.close()
             try:
-                await window_requests.raise_running(profile)
+                if link:
+                    await window_requests.open_link_running(profile, link)
+                else:
+                    await window_requests.raise_running(profile)
             except DaemonUnavailable:
                 raise in_use from None  # held by a one-shot command (no socket): say so
             return None
         await shell._serve(messenger)
         shell.window.show()
+        shell.links.pending = link
         shell.window.lock_screen.activate()
         return shell
 
@@ -79,7 +91,7 @@ class Shell:
         if not (self.bridge.attached and self.bridge.messenger is messenger):
             self.window.attach(messenger)  # the wizard's Messenger is attached already
         messenger.watch_token_presence()  # the lock screen shows the key coming and going
-        window_requests.register_window(messenger, self.window.raise_window)
+        window_requests.register_window(messenger, self.window.raise_window, self.links.open)
         self.daemon = await DaemonServer(messenger, self.profile).start()
 
     def _serve_later(self, messenger: Messenger) -> None:
@@ -99,21 +111,39 @@ class Shell:
         self.window.deleteLater()
 
 
-def run(profile: Path, options: Options | None = None, argv: Sequence[str] | None = None) -> int:
-    """``keybound`` / ``keybound gui``: run the app until its window closes."""
+def run(
+    profile: Path, options: Options | None = None, argv: Sequence[str] | None = None,
+    link: str = "",
+) -> int:  # fmt: skip
+    """``keybound`` / ``keybound gui [LINK]``: run the app until its window closes."""
     harden_process()  # no core dumps of the app's memory (also done by keybound.cli)
     app = application(argv)
+    install_translations(app)  # before any widget: widgets translate their texts when built
     loop = install_loop(app)
     theme = Theme(app)
+    # SIGINT/SIGTERM end the app through the same clean path as closing the window, from
+    # before the first window shows (the wizard, the lock screen, while the profile opens).
+    quitting = asyncio.Event()
+    shells: list[Shell] = []
+
+    def quit_now() -> None:
+        quitting.set()
+        for shell in shells:
+            shell.closed.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, quit_now)
 
     async def main() -> int:
-        shell = await Shell.start(profile, options, theme)
+        shell = await Shell.start(profile, options, theme, link)
         if shell is None:
-            print("Keybound is already running with this profile; its window was raised.")
+            shown = "the link was opened in its window" if link else "its window was raised"
+            print(f"Keybound is already running with this profile; {shown}.")
             return 0
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, shell.closed.set)
+        shells.append(shell)
+        if quitting.is_set():  # the signal came while the profile was opening
+            shell.closed.set()
         try:
             await shell.closed.wait()
         finally:
@@ -123,4 +153,7 @@ def run(profile: Path, options: Options | None = None, argv: Sequence[str] | Non
     try:
         return loop.run_until_complete(main())
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         loop.close()

@@ -33,6 +33,7 @@ from keybound.client import events as ev
 from keybound.client.link import LinkState
 from keybound.client.messenger import Messenger, Options
 from keybound.gui.bridge import Bridge
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
 from keybound.gui.lockscreen import LockScreen
 from keybound.gui.notify import Notifier
 from keybound.gui.prompter import QtPrompter
@@ -44,7 +45,9 @@ from keybound.gui.wizard import FirstRunWizard
 
 OFFLINE_GRACE_MS = 1500
 WINDOW_FILE = "window.ini"
-OFFLINE_TEXT = "Offline: messages will be sent when the relay is back."
+OFFLINE_TEXT = QT_TRANSLATE_NOOP(
+    "MainWindow", "Offline: messages will be sent when the relay is back."
+)
 
 
 log = logging.getLogger(__name__)
@@ -101,6 +104,7 @@ class MainWindow(QMainWindow):
     messenger_ready = Signal(object)  # a Messenger the wizard made (the app serves its socket)
     closing = Signal()  # the person closed the window: the app quits
     raised = Signal()  # another start asked for this window
+    chat_shown = Signal()  # unlocked: the chat pane is on screen (a waiting link opens)
 
     def __init__(
         self,
@@ -126,8 +130,10 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         self.offline_bar = Banner("offline_bar", "info", parent=central)
+        self.offline_bar.setAccessibleName(self.tr("Connection status"))
         column.addWidget(self.offline_bar)
         self.error_bar = Banner("error_bar", "error", closable=True, parent=central)
+        self.error_bar.setAccessibleName(self.tr("Error message"))
         column.addWidget(self.error_bar)
         self.stack = QStackedWidget(central)
         column.addWidget(self.stack, 1)
@@ -283,6 +289,7 @@ class MainWindow(QMainWindow):
         self.tray.set_locked(False)
         chat.focus_composer()
         log.info("window: unlocked")
+        self.chat_shown.emit()
 
     def show_problem(self, text: str) -> None:
         self._blank()

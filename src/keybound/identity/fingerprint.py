@@ -16,7 +16,16 @@ therefore see the same number.
 QR payload: canonical CBOR ``{"v": 1, "relay": str, "id": bytes, "fp": bytes}``.
 Invite link: ``keybound://invite?v=1&relay=<percent-encoded URL>&id=<b64url>&fp=<b64url>``
 (base64url without padding).  Both ignore unknown fields or parameters, and
-refuse a higher ``v`` as needing a newer Keybound.
+refuse a higher ``v`` as needing a newer Keybound.  Both may carry ``name``:
+what the inviter calls themselves, a suggestion for the new contact's name
+only.  It is not covered by the fingerprint (anyone passing the link on can
+change it), so it must never be shown as proof of who someone is.
+
+Safety code (the QR code of a safety number, scanned from the other person's
+screen or a picture of it): canonical CBOR ``{"v": 1, "safety": [fp_shower,
+fp_scanner]}``: the fingerprint of whoever shows it first, then the one they
+hold for the person meant to scan it.  The scanner checks both against its own
+view, so a mismatch also says on which side the keys differ.
 """
 
 from __future__ import annotations
@@ -25,16 +34,24 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from ..errors import InvalidInvite, MalformedData, NewerIdentityFormat, WrongIdentity
+from ..errors import (
+    InvalidInvite,
+    InvalidSafetyCode,
+    MalformedData,
+    NewerIdentityFormat,
+    WrongIdentity,
+)
 from ..wire import cbor
 from .chain import VerifiedIdentity
 
 FINGERPRINT_VERSION = b"\x00\x00"
 FINGERPRINT_ITERATIONS = 5200
 INVITE_FORMAT = 1
+SAFETY_CODE_FORMAT = 1
+MAX_INVITE_NAME = 64
 RELAY_SCHEMES = ("wss", "ws")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
@@ -50,6 +67,12 @@ def fingerprint_of(identity_id: bytes, token_ids: tuple[bytes, ...]) -> bytes:
     for _ in range(FINGERPRINT_ITERATIONS):
         digest = hashlib.sha512(digest + keys).digest()
     return digest[:32]
+
+
+def fingerprint_digits(fp: bytes) -> str:
+    """One person's half of a safety number: 30 digits in 6 groups of 5."""
+    digits = _digits(fp)
+    return " ".join(digits[i : i + 5] for i in range(0, 30, 5))
 
 
 def _digits(fp: bytes) -> str:
@@ -71,10 +94,11 @@ class Invite:
     relay: str
     identity_id: bytes
     fingerprint: bytes
+    name: str = ""  # what they call themselves: a suggestion, not covered by anything
 
 
-def invite_for(verified: VerifiedIdentity, relay: str) -> Invite:
-    return _checked(Invite(relay, verified.identity_id, fingerprint(verified)))
+def invite_for(verified: VerifiedIdentity, relay: str, name: str = "") -> Invite:
+    return _checked(Invite(relay, verified.identity_id, fingerprint(verified), name))
 
 
 def check_invite(invite: Invite, verified: VerifiedIdentity) -> None:
@@ -98,7 +122,13 @@ def _checked(invite: Invite) -> Invite:
         raise InvalidInvite("the relay address is not a URL") from None
     if relay.scheme not in RELAY_SCHEMES or not host:
         raise InvalidInvite("the relay address must be a wss:// URL")
-    return invite
+    return replace(invite, name=_clean_name(invite.name))
+
+
+def _clean_name(name: str) -> str:
+    """The suggested name without control characters, trimmed to a sensible length."""
+    kept = "".join(ch for ch in name if ch.isprintable() or ch == " ")
+    return " ".join(kept.split())[:MAX_INVITE_NAME]
 
 
 def _version(value: int, what: str) -> None:
@@ -110,10 +140,13 @@ def _version(value: int, what: str) -> None:
 
 def encode_qr(invite: Invite) -> bytes:
     invite = _checked(invite)
-    return cbor.encode(
-        {"v": INVITE_FORMAT, "relay": invite.relay, "id": invite.identity_id,
-         "fp": invite.fingerprint}
-    )  # fmt: skip
+    fields: dict[str, cbor.Value] = {
+        "v": INVITE_FORMAT, "relay": invite.relay, "id": invite.identity_id,
+        "fp": invite.fingerprint,
+    }  # fmt: skip
+    if invite.name:
+        fields["name"] = invite.name
+    return cbor.encode(fields)
 
 
 def decode_qr(data: bytes) -> Invite:
@@ -126,17 +159,24 @@ def decode_qr(data: bytes) -> Invite:
                 cbor.get_str(m, "relay", name="relay", max_size=512),
                 cbor.get_bytes(m, "id", name="id"),
                 cbor.get_bytes(m, "fp", name="fp"),
+                _optional_name(m),
             )
         )
     except MalformedData as exc:
         raise InvalidInvite(exc.detail) from None
 
 
+def _optional_name(m: cbor.CborMap) -> str:
+    value = m.get("name", "")
+    return value[: MAX_INVITE_NAME * 4] if isinstance(value, str) else ""
+
+
 def invite_uri(invite: Invite) -> str:
     invite = _checked(invite)
+    name = f"&name={quote(invite.name, safe='')}" if invite.name else ""
     return (
         f"keybound://invite?v={INVITE_FORMAT}&relay={quote(invite.relay, safe='')}"
-        f"&id={_b64(invite.identity_id)}&fp={_b64(invite.fingerprint)}"
+        f"&id={_b64(invite.identity_id)}&fp={_b64(invite.fingerprint)}{name}"
     )
 
 
@@ -162,7 +202,47 @@ def parse_invite(uri: str) -> Invite:
     if not params["v"].isascii() or not params["v"].isdigit() or len(params["v"]) > 4:
         raise InvalidInvite("parameter v must be a number")
     _version(int(params["v"]), "invite link")
-    return _checked(Invite(params["relay"], _unb64(params["id"], "id"), _unb64(params["fp"], "fp")))
+    return _checked(
+        Invite(
+            params["relay"], _unb64(params["id"], "id"), _unb64(params["fp"], "fp"),
+            params.get("name", "")[: MAX_INVITE_NAME * 4],
+        )
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SafetyCode:
+    """What a safety-number QR code states: the shower's and the scanner's fingerprints."""
+
+    shower: bytes
+    scanner: bytes
+
+
+def encode_safety_code(own: bytes, theirs: bytes) -> bytes:
+    """The QR payload one side shows: its own fingerprint, then the other's as it sees it."""
+    return cbor.encode({"v": SAFETY_CODE_FORMAT, "safety": [own, theirs]})
+
+
+def decode_safety_code(data: bytes) -> SafetyCode:
+    """Parse a scanned safety code (``InvalidSafetyCode`` for anything else)."""
+    try:
+        m = cbor.decode_map(data, max_size=1024)
+        version = cbor.get_int(m, "v", name="v")
+        pair = m.get("safety")
+    except MalformedData:
+        raise InvalidSafetyCode() from None
+    if version > SAFETY_CODE_FORMAT:
+        raise NewerIdentityFormat("safety code", version)
+    if (
+        version < 1
+        or not isinstance(pair, list)
+        or len(pair) != 2
+        or not all(isinstance(fp, bytes) and len(fp) == 32 for fp in pair)
+    ):
+        raise InvalidSafetyCode()
+    shower, scanner = pair
+    assert isinstance(shower, bytes) and isinstance(scanner, bytes)
+    return SafetyCode(shower, scanner)
 
 
 def _b64(data: bytes) -> str:

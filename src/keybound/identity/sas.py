@@ -35,6 +35,7 @@ from .chain import VerifiedIdentity, check_device
 from .fingerprint import fingerprint
 
 SAS_FORMAT = 1
+CANCEL_USER, CANCEL_MISMATCH, CANCEL_TIMEOUT = "user", "mismatch", "timeout"
 _FE0F = "\ufe0f"
 # Matrix SAS emoji table (spec appendix "SAS method: emoji"), index -> (emoji, name)
 EMOJI: tuple[tuple[str, str], ...] = tuple(
@@ -167,10 +168,16 @@ class SasVerification:
             "mac", fp=self.own.fingerprint, ed25519=self.own.ed25519, **macs
         )  # fmt: skip
 
-    def cancel(self) -> bytes:
-        """The codes differ (or the person gave up): tell the other side."""
+    def expect(self, peer: SasIdentity) -> None:
+        """The initiator learns which device answered only from its accept: from then on
+        its MACs must prove exactly that device (as its owner's pinned chain certifies it)."""
+        self.expected = peer
+
+    def cancel(self, code: str = CANCEL_USER) -> bytes:
+        """The codes differ (``CANCEL_MISMATCH``), the person gave up (``CANCEL_USER``) or
+        the time ran out (``CANCEL_TIMEOUT``): tell the other side why."""
         self._step = "failed"
-        return self._message("cancel")
+        return self._message("cancel", code=code)
 
     # --- internals ----------------------------------------------------------------
 
@@ -252,3 +259,28 @@ def _parse(data: bytes, txn: bytes | None, kind: str | None) -> CborMap:
     if txn is not None and cbor.get_bytes(m, "txn", name="txn") != txn:
         raise MalformedData("the verification message belongs to another verification")
     return m
+
+
+@dataclass(frozen=True)
+class SasHeader:
+    """What routes a verification message: its kind, transaction, claimed sender and,
+    for a cancel, why (the rest is read by :class:`SasVerification` itself)."""
+
+    kind: str
+    txn: bytes
+    identity_id: bytes | None  # start and accept name their sender
+    device_id: bytes | None
+    code: str  # cancel only: CANCEL_USER, CANCEL_MISMATCH, CANCEL_TIMEOUT (unknown: user)
+
+
+def header(data: bytes) -> SasHeader:
+    """Read a verification message's header (``MalformedData`` if it is not one)."""
+    m = _parse(data, None, None)
+    kind = cbor.get_str(m, "t", name="t", max_size=16)
+    txn = cbor.get_bytes(m, "txn", name="txn", size=16)
+    ids = _ids(m) if kind in ("start", "accept") else (None, None)
+    code = CANCEL_USER
+    if kind == "cancel" and cbor.optional(m, "code"):
+        found = cbor.get_str(m, "code", name="code", max_size=16)
+        code = found if found in (CANCEL_MISMATCH, CANCEL_TIMEOUT) else CANCEL_USER
+    return SasHeader(kind, txn, ids[0], ids[1], code)

@@ -31,6 +31,8 @@ from keybound.gui.models.timeline import TimelineModel
 from keybound.gui.views.actions import MessageActions
 from keybound.gui.views.composer import Composer
 from keybound.gui.views.conversations import ConversationList, QuickSwitcher
+from keybound.gui.views.header_actions import HeaderActions
+from keybound.gui.views.identity_banner import IdentityBanner
 from keybound.gui.views.menu import MainMenu, menu_button
 from keybound.gui.views.search import SearchPanel
 from keybound.gui.views.timeline import TimelineView
@@ -74,6 +76,7 @@ class ChatPane(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.header.setFont(font)
+        self.header_actions = HeaderActions(bridge, self)
         self.view = TimelineView(self.timeline, self)
         self.typing_label = QLabel(self)
         self.typing_label.setObjectName("typing")
@@ -87,7 +90,14 @@ class ChatPane(QWidget):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
-        column.addWidget(self.header)
+        self.identity_banner = IdentityBanner(bridge, self)  # and the header's Verify button
+        self.header_actions.compare_emoji = self.identity_banner.open_verification
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.header, 1)
+        title_row.addWidget(self.identity_banner.verify_button)
+        title_row.addWidget(self.header_actions)
+        column.addLayout(title_row)
+        column.addWidget(self.identity_banner)
         column.addWidget(self.empty, 1)
         column.addWidget(self.view, 1)
         column.addWidget(self.typing_label)
@@ -125,6 +135,7 @@ class ChatPane(QWidget):
         self.view.seen_changed.connect(self._mark_seen)
         self.view.quote_activated.connect(self._jump_to_quote)
         self.view.link_activated.connect(self.open_link)
+        self.header_actions.contact_changed.connect(self._contact_changed)
         self.bridge.engine_event.connect(self._on_event)
         if bridge.attached:  # on the loop's next turn (the shell may build us outside it)
             QTimer.singleShot(0, self.conversations.reload)
@@ -151,6 +162,11 @@ class ChatPane(QWidget):
             self._typing.clear()
             self._show_typing()
         self.header.setText(text.name(entry.title) if entry else "")
+        self.header_actions.set_conversation(
+            conversation_id, entry.summary.conversation.peer_identity if entry else None
+        )
+        peer = entry.summary.conversation.peer_identity if entry and not group else None
+        self.identity_banner.set_identity(peer, entry.title if entry else "")
         self.empty.hide()
         self.view.show()
         self.list.select(conversation_id)
@@ -178,6 +194,14 @@ class ChatPane(QWidget):
     def _list_loaded(self) -> None:
         if self.conversation_id is not None:
             self.header.setText(text.name(self.title_of(self.conversation_id)))
+            row = self.conversations.row_of(self.conversation_id)
+            peer = self.conversations.rows[row].summary.conversation.peer_identity
+            self.header_actions.set_conversation(self.conversation_id, peer if row >= 0 else None)
+
+    def _contact_changed(self, conversation_id: bytes, name: str) -> None:
+        self.conversations.refresh(conversation_id)
+        if conversation_id == self.conversation_id:
+            self.header.setText(name)
 
     def _switched(self, conversation_id: bytes) -> None:
         self.open_conversation(conversation_id)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from keybound.gui.bridge import Bridge
+from keybound.gui.i18n import translate
 
 
 class MainMenu(QMenu):
@@ -20,6 +21,8 @@ class MainMenu(QMenu):
         self.setObjectName("mainMenu")
         self.bridge = bridge
         self.pane = pane
+        self.invite_action = self.add(self.tr("Invite someone…"), self.open_invite)
+        self.add_contact_action = self.add(self.tr("Add contact…"), self.open_add_contact)
         self.settings_action = self.add(self.tr("Settings…"), self.open_settings, "Ctrl+,")
 
     def add(self, title: str, slot: Callable[[], object], keys: str = "") -> QAction:
@@ -41,13 +44,26 @@ class MainMenu(QMenu):
         dialog.show()
         return dialog
 
+    def open_invite(self) -> QWidget:
+        from keybound.gui.contacts.invite import InviteDialog
+
+        dialog = InviteDialog(self.bridge, self.pane)
+        dialog.show()
+        return dialog
+
+    def open_add_contact(self, link: str = "") -> QWidget:
+        from keybound.gui.contacts.add import open_add_dialog
+
+        return open_add_dialog(self.bridge, self.pane, link)
+
 
 def menu_button(menu: MainMenu, parent: QWidget) -> QToolButton:
     button = QToolButton(parent)
     button.setObjectName("mainMenuButton")
     button.setText("☰")
-    button.setAccessibleName(button.tr("Menu"))
-    button.setToolTip(button.tr("Menu"))
+    label = translate("MainMenu", "Menu")
+    button.setAccessibleName(label)
+    button.setToolTip(label)
     button.setMenu(menu)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     return button
