@@ -109,8 +109,10 @@ def _path_row(
     edit = QLineEdit(parent)
     edit.setAccessibleName(name)
     edit.setPlaceholderText(placeholder)
-    button = QPushButton(parent.tr("Choose…"), parent)
-    button.setAccessibleName(parent.tr("Choose: {what}").format(what=name))
+    button = QPushButton(QCoreApplication.translate("BackupsPage", "Choose…"), parent)
+    button.setAccessibleName(
+        QCoreApplication.translate("BackupsPage", "Choose: {what}").format(what=name)
+    )
     button.clicked.connect(choose)
     row = QHBoxLayout()
     row.addWidget(edit, 1)
