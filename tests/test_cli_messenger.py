@@ -78,6 +78,23 @@ def test_requests_map_one_to_one_to_the_command_line(tmp_path: Path) -> None:
         chat.request(parse(["send", "bob", "hi", "--file", "x"]))
 
 
+def test_group_rename_and_the_timer_on_the_command_line() -> None:
+    parse = build_parser().parse_args
+    assert chat.request(parse(["group", "rename", "hikers", "Hill walkers"])) == (
+        "group.rename", {"group": "hikers", "name": "Hill walkers"},
+    )  # fmt: skip
+    assert chat.request(parse(["timer", "bob", "1d"])) == (
+        "timer",
+        {"with": "bob", "seconds": 86400},
+    )
+    lengths = {"off": 0, "5m": 300, "1h": 3600, "1w": 604800, "90": 90, "30s": 30, "OFF": 0}
+    for text, seconds in lengths.items():
+        assert chat.timer_seconds(text) == seconds
+    for bad in ("", "soon", "-5m", "5x", "2y", "400d", "1.5h"):
+        with pytest.raises(chat.UsageError, match="no timer length"):
+            chat.timer_seconds(bad)
+
+
 def test_without_an_account_a_command_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

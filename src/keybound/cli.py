@@ -108,7 +108,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 MESSENGER_COMMANDS = frozenset(
-    {"invite", "contact", "send", "group", "history", "search", "devices", "download",
+    {"invite", "contact", "send", "group", "timer", "history", "search", "devices", "download",
      "status", "unlock", "lock", "requests"}
 )  # fmt: skip
 

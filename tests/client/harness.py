@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from keybound.client import events as ev
 from keybound.client.messenger import EventStream, Messenger, Options
+from keybound.client.system import SYSTEM
 from keybound.client.tokens import TokenSource
 from keybound.errors import TokenNotFound, TokenRemoved
 from keybound.store.keyslots import TEST_COST
@@ -225,7 +226,10 @@ async def until(
 
 
 async def texts(person: Someone, conversation_id: bytes) -> list[str | None]:
-    return [m.body for m in await person.m.history(conversation_id, 500)]
+    """The bodies of what people wrote (system lines such as "Alice added Carol" left out)."""
+    return [
+        m.body for m in await person.m.history(conversation_id, 500) if m.content_type != SYSTEM
+    ]
 
 
 def run(coro: Awaitable[T], timeout: float = 120) -> T:

@@ -82,4 +82,4 @@ async def _lacks(person: Someone, gid: bytes, who: bytes) -> bool:
 
 
 async def _count(person: Someone, gid: bytes, n: int) -> bool:
-    return len(await person.m.history(gid)) >= n
+    return len(await texts(person, gid)) >= n

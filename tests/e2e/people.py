@@ -140,7 +140,8 @@ class Person:
         return self.run("history", with_, "--json", "--limit", str(limit), *extra).lines()
 
     def texts(self, with_: str, limit: int = 500) -> list[str]:
-        return [m["body"] for m in self.history(with_, limit)]
+        """What people wrote (system lines such as "alice added carol" left out)."""
+        return [m["body"] for m in self.history(with_, limit) if m["content_type"] != "system"]
 
     def listen(self) -> Listener:
         listener = Listener(self).start()

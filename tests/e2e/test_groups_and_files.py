@@ -55,6 +55,23 @@ def test_a_group_of_three_with_a_member_removed(
     assert sorted(carol.texts("hikers")) == ["hello group", "hi from bob"]
     refused = carol.run("send", "hikers", "still here?", expect=1)
     assert "no longer a member" in refused.err
+    # the changes are lines in everyone's history, as the CLI prints it
+    lines = carol.run("history", "hikers").out.splitlines()
+    assert any(line.endswith("-- alice created the group “hikers” --") for line in lines)
+    assert lines[-1].endswith("-- alice removed you --")
+    mine = alice.run("history", "hikers").out
+    assert "-- You created the group “hikers” --" in mine and "-- You removed carol --" in mine
+    assert "now called walkers" in alice.run("group", "rename", "hikers", "walkers").out
+    assert "after 1 day" in alice.run("timer", "walkers", "1d").out
+    eventually(
+        lambda: (
+            bob.run("history", "walkers")
+            .out.rstrip()
+            .endswith("-- alice set disappearing messages to 1 day --")
+        ),
+        what="bob sees the rename and the timer",
+    )
+    assert "-- alice renamed the group to “walkers” --" in bob.run("history", "walkers").out
 
 
 def test_a_20_mb_file_arrives_intact(

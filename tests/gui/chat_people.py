@@ -44,6 +44,11 @@ class Pair:
     a_conv: bytes  # Alice's direct conversation with Bob
     b_conv: bytes  # Bob's with Alice
     tmp: Path
+    # with ``people(..., carol=True)``: Carol, introduced to Alice only (Bob meets her in a group)
+    carol: Someone | None = None
+    c_bridge: Bridge | None = None
+    ac_conv: bytes = b""  # Alice's direct conversation with Carol
+    c_conv: bytes = b""  # Carol's with Alice
 
 
 @pytest.fixture(scope="module")
@@ -58,25 +63,37 @@ def chat_relay(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @contextlib.asynccontextmanager
-async def people(ctx: ChatRelay, tag: str, *, introduced: bool = True) -> AsyncIterator[Pair]:
-    """Alice and Bob, introduced, each with a Bridge; closed again afterwards.
+async def people(
+    ctx: ChatRelay, tag: str, *, introduced: bool = True, carol: bool = False
+) -> AsyncIterator[Pair]:
+    """Alice and Bob, introduced, each with a Bridge (and Carol, if asked for, who knows
+    only Alice); closed again afterwards.
 
-    ``introduced=False``: strangers to each other (no conversation IDs yet)."""
+    ``introduced=False``: Alice and Bob are strangers to each other (no conversation IDs)."""
     tmp = ctx.tmp / tag
     tmp.mkdir()
     alice = await create(tmp, "alice", ctx.relay.url, ctx.worker)
     bob = await create(tmp, "bob", ctx.relay.url, ctx.worker)
+    third = await create(tmp, "carol", ctx.relay.url, ctx.worker) if carol else None
     a_bridge, b_bridge = Bridge(), Bridge()
+    c_bridge = Bridge() if third is not None else None
     try:
         a_conv, b_conv = await befriend(alice, bob) if introduced else (b"", b"")
+        pair = Pair(alice, bob, a_bridge, b_bridge, a_conv, b_conv, tmp)
+        if third is not None and c_bridge is not None:
+            pair.ac_conv, pair.c_conv = await befriend(alice, third)
+            pair.carol, pair.c_bridge = third, c_bridge
+            c_bridge.attach(third.m)
         a_bridge.attach(alice.m)
         b_bridge.attach(bob.m)
-        yield Pair(alice, bob, a_bridge, b_bridge, a_conv, b_conv, tmp)
+        yield pair
     finally:
-        await a_bridge.shutdown()
-        await b_bridge.shutdown()
-        await alice.close()
-        await bob.close()
+        for bridge in (a_bridge, b_bridge, c_bridge):
+            if bridge is not None:
+                await bridge.shutdown()
+        for person in (alice, bob, third):
+            if person is not None:
+                await person.close()
 
 
 async def bulk_history(

@@ -249,6 +249,68 @@ async def identity_banner(stage: Stage) -> QWidget:
     return await build(stage)
 
 
+async def new_group(stage: Stage) -> QWidget:
+    from keybound.gui.groups.new_group import NewGroupDialog
+
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    dialog = chat.menu.open_new_group()
+    assert isinstance(dialog, NewGroupDialog)
+    await until(lambda: dialog.picker.list.count() > 0)
+    dialog.name.setText("Hikers")
+    bob = next(c for c in await chat.bridge.messenger.contacts() if c.display_name == "bob")
+    dialog.picker.choose(bob.identity_id)
+    stage.extra.append(dialog)
+    return dialog
+
+
+async def _group(stage: Stage) -> bytes:
+    """The group "Hikers" with bob, a timer and a word in it (made once, for the scenes)."""
+    from keybound.gui.groups.new_group import NewGroupDialog, show_conversation
+
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    for widget in stage.extra:
+        if isinstance(widget, NewGroupDialog):
+            widget.close()  # the new-group scene's dialog
+    m = chat.bridge.messenger
+    found = [s for s in await m.conversations() if s.conversation.name == "Hikers"]
+    if found:
+        return found[0].conversation.conversation_id
+    bob = next(c for c in await m.contacts() if c.display_name == "bob")
+    gid = await m.create_group("Hikers", [bob.identity_id])
+    await m.set_disappearing(gid, 86400)
+    await m.send_text(gid, "Saturday, 9:00 at the trailhead. Bring water.")
+    show_conversation(chat, gid)
+    await until(lambda: chat.conversation_id == gid and len(chat.timeline.entries) == 3)
+    return gid
+
+
+async def group_conversation(stage: Stage) -> QWidget:
+    await _group(stage)
+    shell = await stage.unlocked()
+    await asyncio.sleep(0.3)
+    return shell.window
+
+
+async def group_page(stage: Stage) -> QWidget:
+    from keybound.gui.groups.group_page import GroupPage
+
+    gid = await _group(stage)
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    if chat.conversation_id != gid:
+        chat.open_conversation(gid)
+    page = chat.tools.open_group_page()
+    assert isinstance(page, GroupPage)
+    await until(lambda: len(page.member_texts()) == 2)
+    stage.extra.append(page)
+    return page
+
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -265,6 +327,14 @@ SCENES: list[Scene] = [
     Scene("backups-progress", backups_progress, None, ("Backing up", "1200 of 4000", "Cancel")),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
+    Scene("new-group", new_group, None, ("Create group", "Members", "Hikers", "bob")),
+    Scene(
+        "group-conversation",
+        group_conversation,
+        SIZE,
+        ("Hikers", "You created the group", "You set disappearing messages to 1 day"),
+    ),
+    Scene("group-page", group_page, None, ("Hikers", "Members", "admin", "Leave group…")),
     Scene("invite", invite_dialog, None, ("Invite someone", "Copy", "Save as PNG…")),
     Scene("add-contact", add_dialog, None, ("Name in the link", "carol", "Relay", "Add")),
     Scene(

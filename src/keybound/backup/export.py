@@ -24,6 +24,7 @@ from typing import Any
 
 from keybound.errors import BackupError
 from keybound.store.database import Database
+from keybound.store.system_lines import SYSTEM_CONTENT_TYPE, SystemEvent, describe, notice
 
 from . import layout as L
 from .age_file import write_error
@@ -36,7 +37,8 @@ _UNSAFE = re.compile(r"[^\w .-]+")
 _STYLE = """body{font-family:sans-serif;max-width:50em;margin:2em auto;color:#222}
 .m{margin:.4em 0;padding:.4em .7em;border-radius:.6em;background:#eef}
 .out{background:#dfd;margin-left:4em}.meta{font-size:.8em;color:#666}
-.deleted{color:#999;font-style:italic}"""
+.deleted{color:#999;font-style:italic}
+.sys{text-align:center;font-size:.85em;color:#777;margin:.6em 0}"""
 
 
 def _safe(name: str) -> str:
@@ -82,9 +84,15 @@ def export_history(
 
 
 def _write(db: Database, root: Path, fmt: str, only: bytes | None, control: Control) -> None:
-    names = {
-        bytes(i): str(n) for i, n in db.query("SELECT identity_id, display_name FROM identities")
-    }
+    people = db.query("SELECT identity_id, display_name, is_self FROM identities")
+    names = {bytes(i): str(n) for i, n, _ in people}
+    own = {bytes(i) for i, _, is_self in people if is_self}
+
+    def line_name(identity_id: bytes) -> str:  # for system lines: "" is us
+        if identity_id in own:
+            return ""
+        return names.get(identity_id) or identity_id.hex()[:8]
+
     convs = db.query(
         "SELECT conversation_id, kind, name, peer_identity FROM conversations "
         "ORDER BY conversation_id"
@@ -114,6 +122,11 @@ def _write(db: Database, root: Path, fmt: str, only: bytes | None, control: Cont
             for row in rows:
                 record = L.to_json(L.MESSAGE_COLUMNS, row)
                 record["sender_name"] = names.get(bytes(row[2]), "")
+                if record["content_type"] == SYSTEM_CONTENT_TYPE:
+                    # a group or timer change: its sentence beside the stored change
+                    event = SystemEvent.decode(record["body"])
+                    if event is not None:
+                        record["system_text"] = describe(notice(event, line_name))
                 record["files"] = _copy_files(db, folder, bytes(row[0]), control)
                 writer.message(record)
             done += len(rows)
@@ -172,6 +185,10 @@ class _HtmlWriter:
         meta = f"{who} · {_when(r['sent_at'])}"
         if r["edited_at"]:
             meta += f" · edited {_when(r['edited_at'])}"
+        if r.get("system_text"):
+            line = f"{html.escape(r['system_text'])} · {_when(r['sent_at'])}"
+            self._out.write(f'<div class="sys" id="m{r["message_id"]}">{line}</div>\n')
+            return
         if r["deleted"]:
             body = '<span class="deleted">deleted</span>'
         else:

@@ -14,9 +14,11 @@ from dataclasses import replace
 from keybound.client import conversations as convs
 from keybound.client import events as ev
 from keybound.client import identity_alerts
+from keybound.client import system as sysline
 from keybound.client.core import Core, Effects, with_expiry
 from keybound.client.queues import ComposeItem
 from keybound.client.sync import build as build_sync
+from keybound.client.system import SystemEvent, SystemKind
 from keybound.client.values import TEXT
 from keybound.errors import NotAllowed, UnknownConversation, UnknownMessage
 from keybound.protocol import content as c
@@ -43,6 +45,17 @@ def _conv(core: Core, conversation_id: bytes) -> Conversation:
     ):
         raise NotAllowed("You are no longer a member of this group.")
     return conv
+
+
+def _system_line(core: Core, item: ComposeItem, event: SystemEvent) -> ev.Event:
+    """Our own system line for the change ``item`` tells the others (in the caller's
+    transaction; the others file theirs under the same message ID)."""
+    msg = sysline.row(
+        event, message_id=item.message_id, conversation_id=item.conversation_id,
+        sender_device=core.device_id, outgoing=True, received_at=None,
+    )  # fmt: skip
+    core.repo.insert_message(msg)
+    return ev.MessageReceived(msg)
 
 
 def _own_message(core: Core, message_id: bytes) -> Message:
@@ -150,7 +163,7 @@ def mark_read(core: Core, conversation_id: bytes, up_to: bytes | None) -> Effect
     rows = core.db.query(
         "SELECT m.message_id, m.sender_identity FROM messages AS m JOIN conversations AS c "
         "ON c.conversation_id = m.conversation_id WHERE m.conversation_id = ? "
-        "AND m.outgoing = 0 AND m.deleted = 0 "
+        "AND m.outgoing = 0 AND m.deleted = 0 AND m.content_type <> 'system' "
         "AND (m.sort_at, m.message_id) > (c.last_read_sort_at, c.last_read_message_id) "
         "AND (m.sort_at, m.message_id) <= (?, ?)",
         (conversation_id, target.sort_at, target.message_id),
@@ -184,9 +197,11 @@ def typing_item(core: Core, conversation_id: bytes, started: bool) -> ComposeIte
 def set_timer(core: Core, conversation_id: bytes, seconds: int | None) -> Effects:
     _conv(core, conversation_id)
     item = core.item(conversation_id, c.DisappearingTimer(seconds or 0))
+    event = SystemEvent(SystemKind.TIMER, core.own_id, seconds=seconds or 0)
     with core.db.transaction():
         convs.set_timer(core.repo, conversation_id, seconds)
         effects = core.compose([item])
+        effects.events.append(_system_line(core, item, event))
     effects.events.append(ev.ConversationChanged(conversation_id))
     return effects
 
@@ -200,6 +215,9 @@ def retry(core: Core, message_id: bytes) -> Effects:
 
 
 def create_group(core: Core, name: str, members: Sequence[bytes]) -> tuple[bytes, Effects]:
+    name = name.strip()
+    if not name:
+        raise NotAllowed("A group needs a name.")
     others = [m for m in dict.fromkeys(members) if m != core.own_id]
     for m in others:
         if core.book.get(m) is None:
@@ -210,6 +228,8 @@ def create_group(core: Core, name: str, members: Sequence[bytes]) -> tuple[bytes
         convs.upsert_group(core.repo, group_id, name, everyone, [core.own_id], core.now())
         item = core.item_to(group_id, True, others, c.GroupCreate(name, tuple(everyone)))
         effects = core.compose([item])
+        event = SystemEvent(SystemKind.CREATED, core.own_id, name=name)
+        effects.events.append(_system_line(core, item, event))
     effects.events.append(ev.ConversationChanged(group_id))
     return group_id, effects
 
@@ -236,6 +256,8 @@ def add_members(core: Core, group_id: bytes, members: Sequence[bytes]) -> Effect
         snapshot = core.item_to(group_id, False, new, c.GroupCreate(conv.name, tuple(everyone)))
         notice = core.item(group_id, c.GroupAdd(tuple(new)))
         effects = core.compose([snapshot, notice])
+        event = SystemEvent(SystemKind.ADDED, core.own_id, tuple(new))
+        effects.events.append(_system_line(core, notice, event))
     effects.events.append(ev.ConversationChanged(group_id))
     return effects
 
@@ -244,10 +266,15 @@ def remove_members(core: Core, group_id: bytes, members: Sequence[bytes]) -> Eff
     """Tell everyone (the removed too), then forget them: the next message goes out
     under a new group session they never get."""
     _admin(core, group_id)
-    gone = [m for m in members if m != core.own_id]
+    current = {m.identity_id for m in core.repo.members(group_id)}
+    gone = [m for m in dict.fromkeys(members) if m != core.own_id and m in current]
+    if not gone:
+        return Effects()
     with core.db.transaction():
         notice = core.item(group_id, c.GroupRemove(tuple(gone)))
         effects = core.compose([notice])
+        event = SystemEvent(SystemKind.REMOVED, core.own_id, tuple(gone))
+        effects.events.append(_system_line(core, notice, event))
         convs.remove_members(core.repo, group_id, gone)
     effects.events.append(ev.ConversationChanged(group_id))
     return effects
@@ -257,8 +284,14 @@ def rename_group(core: Core, group_id: bytes, name: str) -> Effects:
     conv = _conv(core, group_id)
     if conv.kind is not ConversationKind.GROUP:
         raise NotAllowed("This is not a group.")
+    name = name.strip()
+    if not name:
+        raise NotAllowed("A group needs a name.")
     with core.db.transaction():
-        effects = core.compose([core.item(group_id, c.GroupRename(name))])
+        item = core.item(group_id, c.GroupRename(name))
+        effects = core.compose([item])
+        event = SystemEvent(SystemKind.RENAMED, core.own_id, name=name)
+        effects.events.append(_system_line(core, item, event))
         convs.rename(core.repo, group_id, name)
     effects.events.append(ev.ConversationChanged(group_id))
     return effects
@@ -269,7 +302,9 @@ def leave_group(core: Core, group_id: bytes) -> Effects:
     if conv.kind is not ConversationKind.GROUP:
         raise NotAllowed("This is not a group.")
     with core.db.transaction():
-        effects = core.compose([core.item(group_id, c.GroupLeave())])
+        item = core.item(group_id, c.GroupLeave())
+        effects = core.compose([item])
+        effects.events.append(_system_line(core, item, SystemEvent(SystemKind.LEFT, core.own_id)))
         convs.remove_members(core.repo, group_id, [core.own_id])
     effects.events.append(ev.ConversationChanged(group_id))
     return effects

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keybound.client import identity_alerts
+from keybound.client import identity_alerts, requests, system
 from keybound.client.core import Core
+from keybound.client.system import SystemNotice
 from keybound.client.values import (
     Attachment,
     ConversationKind,
     ConversationSummary,
     Message,
     Reaction,
+    Role,
     Verification,
 )
-from keybound.errors import UnknownMessage
+from keybound.errors import UnknownConversation, UnknownMessage
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class TimelineEntry:
     attachments: tuple[Attachment, ...] = ()
     quoted: Message | None = None  # the message this one replies to, if still here
     quoted_sender: str = ""
+    system: SystemNotice | None = None  # a system line ("Alice added Carol"): drawn centred
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class ConversationRow:
     title: str  # the group's name, or the contact's name for a direct conversation
     identity_changed: bool  # an identity alert to look at (keys changed, attack, suspect)
     last_sender: str = ""  # who wrote the last message ("" for us or a direct peer)
+    last_notice: SystemNotice | None = None  # the last message, if it is a system line
 
     @property
     def conversation_id(self) -> bytes:
@@ -94,9 +98,15 @@ def entries(core: Core, messages: list[Message]) -> list[TimelineEntry]:
             TimelineEntry(
                 m, names(m.sender_identity), tuple(reactions.get(m.message_id, ())),
                 tuple(files.get(m.message_id, ())), q, names(q.sender_identity) if q else "",
+                _notice(m, names),
             )
         )  # fmt: skip
     return out
+
+
+def _notice(m: Message, names: _Names) -> SystemNotice | None:
+    event = system.event_of(m)
+    return system.notice(event, names) if event is not None else None
 
 
 def page(
@@ -147,7 +157,8 @@ def _row(core: Core, summary: ConversationSummary, names: _Names) -> Conversatio
     sender = ""
     if last is not None and conv.kind is ConversationKind.GROUP:
         sender = names(last.sender_identity)
-    return ConversationRow(summary, title, changed, sender)
+    notice = _notice(last, names) if last is not None else None
+    return ConversationRow(summary, title, changed, sender, notice)
 
 
 def conversation_rows(core: Core) -> list[ConversationRow]:
@@ -162,3 +173,39 @@ def conversation_row(core: Core, conversation_id: bytes) -> ConversationRow | No
     if not found or found[0].conversation.archived:
         return None
     return _row(core, found[0], _Names(core))
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One member of a group as its page lists them."""
+
+    identity_id: bytes
+    name: str  # "" for us
+    role: Role
+    verification: Verification  # of their security keys (ours: verified)
+    is_self: bool
+    # False: someone another member added, whom we never added (or named) ourselves
+    is_contact: bool
+
+
+def member_rows(core: Core, conversation_id: bytes) -> list[MemberRow]:
+    """The members, admins first, then by name (we come first among equals)."""
+    if core.repo.conversation(conversation_id) is None:
+        raise UnknownConversation()
+    out = []
+    for m in core.repo.members(conversation_id):
+        me = m.identity_id == core.own_id
+        row = core.repo.identity(m.identity_id)
+        if me:
+            out.append(MemberRow(m.identity_id, "", m.role, Verification.VERIFIED, True, True))
+            continue
+        name = row.display_name if row is not None and row.display_name else ""
+        verification = row.verification if row is not None else Verification.UNVERIFIED
+        out.append(
+            MemberRow(
+                m.identity_id, name or m.identity_id.hex()[:8], m.role, verification,
+                False, bool(name) and not requests.is_stranger(row),
+            )
+        )  # fmt: skip
+    out.sort(key=lambda r: (r.role is not Role.ADMIN, not r.is_self, r.name.casefold()))
+    return out

@@ -42,6 +42,7 @@ from typing import Any
 
 from keybound.client import events as ev
 from keybound.client import settings as cfg
+from keybound.client import system
 from keybound.client.messenger import Messenger
 from keybound.client.profile import DAEMON_SOCKET
 from keybound.client.send_wait import wait_sent
@@ -174,6 +175,20 @@ async def message_json(m: Messenger, msg: Message, names: Names) -> Json:
     }
     if msg.failure_reason:
         out["failure_reason"] = msg.failure_reason
+    event = system.event_of(msg)
+    if event is not None:  # a group or timer change: who did what, and the sentence
+
+        def name(who: bytes) -> str:
+            return "" if who == names.own_id else names.person(who)
+
+        out["system"] = {
+            "kind": event.kind.value,
+            "actor": event.actor.hex(),
+            "subjects": [s.hex() for s in event.subjects],
+            "name": event.name,
+            "seconds": event.seconds,
+            "text": system.describe(system.notice(event, name)),
+        }
     if msg.content_type == ATTACHMENT:
         out["attachments"] = [
             {
@@ -519,6 +534,24 @@ async def _group_remove(s: Service, args: dict[str, Any]) -> Json:
     gid = await s.conversation(_str(args, "group"))
     await s.m.remove_members(gid, await s.members(_strs(args, "members")))
     return {"conversation_id": gid.hex()}
+
+
+@_op("group.rename")
+async def _group_rename(s: Service, args: dict[str, Any]) -> Json:
+    gid = await s.conversation(_str(args, "group"))
+    name = _str(args, "name").strip()
+    await s.m.rename_group(gid, name)
+    return {"conversation_id": gid.hex(), "name": name}
+
+
+@_op("timer")
+async def _timer(s: Service, args: dict[str, Any]) -> Json:
+    conv = await s.conversation(_str(args, "with"))
+    seconds = _int(args, "seconds", 0)
+    if seconds < 0:
+        raise UserFacingError("seconds must be 0 (off) or more.")
+    await s.m.set_disappearing(conv, seconds or None)
+    return {"conversation_id": conv.hex(), "seconds": seconds}
 
 
 @_op("group.leave")

@@ -31,7 +31,8 @@ class Event:
 
 @dataclass(frozen=True)
 class MessageReceived(Event):
-    """A new row in the history: an incoming message, or one we sent from another device."""
+    """A new row in the history: an incoming message, one we sent from another device,
+    or a system line (a group or timer change, ours from this device included)."""
 
     message: Message
 

@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from keybound.client import conversations as convs
 from keybound.client import events as ev
 from keybound.client import requests, rollback
+from keybound.client import system as sysline
 from keybound.client.core import Core, Effects, with_expiry
 from keybound.client.identities import decode_chain
 from keybound.client.sync import CONTACT_SYNC, ContactSync
+from keybound.client.system import SystemEvent, SystemKind
 from keybound.client.values import ATTACHMENT, TEXT, UNDECRYPTABLE, UNSUPPORTED
 from keybound.client.verification import VERIFICATION, VerificationIn
 from keybound.errors import (
@@ -367,23 +369,48 @@ def _received(work: _Batch, r: Received) -> None:
             if own or convs.is_admin(core.repo, cid, r.sender_identity):
                 convs.add_members(core.repo, cid, members, core.now())
                 _meet(work, members)
+                _system_line(work, r, cid, SystemEvent(SystemKind.ADDED, r.sender_identity,
+                                                       tuple(members)))  # fmt: skip
                 work.events.append(ev.ConversationChanged(cid))
         case c.GroupRemove(members=members):
             allowed = own or convs.is_admin(core.repo, cid, r.sender_identity)
-            if allowed or set(members) == {r.sender_identity}:
+            leaving = set(members) == {r.sender_identity}
+            if allowed or leaving:
                 convs.remove_members(core.repo, cid, members)
+                kind = SystemKind.LEFT if leaving else SystemKind.REMOVED
+                subjects = () if leaving else tuple(members)
+                _system_line(work, r, cid, SystemEvent(kind, r.sender_identity, subjects))
                 work.events.append(ev.ConversationChanged(cid))
         case c.GroupRename(name=name):
             convs.rename(core.repo, cid, name)
+            _system_line(
+                work, r, cid, SystemEvent(SystemKind.RENAMED, r.sender_identity, name=name)
+            )
             work.events.append(ev.ConversationChanged(cid))
         case c.GroupLeave():
             convs.remove_members(core.repo, cid, [r.sender_identity])
+            _system_line(work, r, cid, SystemEvent(SystemKind.LEFT, r.sender_identity))
             work.events.append(ev.ConversationChanged(cid))
         case c.DisappearingTimer(seconds=seconds):
             convs.set_timer(core.repo, cid, seconds)
+            event = SystemEvent(SystemKind.TIMER, r.sender_identity, seconds=seconds or 0)
+            _system_line(work, r, cid, event)
             work.events.append(ev.ConversationChanged(cid))
         case _:
             pass
+
+
+def _system_line(work: _Batch, r: Received, conversation_id: bytes, event: SystemEvent) -> None:
+    """The history's line for a change ``r`` made (see ``system``): never expiring, no
+    receipt; a repeat (the row we wrote ourselves when acting) is a duplicate."""
+    core = work.core
+    own = r.sender_identity == core.own_id
+    msg = sysline.row(
+        event, message_id=r.message_id, conversation_id=conversation_id,
+        sender_device=r.sender_device, outgoing=own, received_at=None if own else core.stamp(),
+    )  # fmt: skip
+    if core.repo.insert_message(msg) is InsertResult.INSERTED:
+        work.events.append(ev.MessageReceived(msg))
 
 
 def _request_message(work: _Batch, r: Received) -> bool:
@@ -500,6 +527,11 @@ def _group_create(work: _Batch, r: Received, content: c.GroupCreate) -> None:
     members = set(content.members) | {r.sender_identity}
     convs.upsert_group(core.repo, gid, content.name, members, [r.sender_identity], core.now())
     _meet(work, members)
+    if existing is None and r.scheme is Scheme.MEGOLM:
+        # the creator's own message; a new member's snapshot (over Olm) is followed
+        # by the "added" line instead
+        event = SystemEvent(SystemKind.CREATED, r.sender_identity, name=content.name)
+        _system_line(work, r, gid, event)
     work.events.append(ev.ConversationChanged(gid))
 
 

@@ -592,6 +592,11 @@ class Messenger:
         s = self._need()
         return await s.db.run(actions.members, s.core, conversation_id)
 
+    async def member_rows(self, conversation_id: bytes) -> list[chatview.MemberRow]:
+        """A group's members with their names, roles and verification (its page's list)."""
+        s = self._need()
+        return await s.db.run(chatview.member_rows, s.core, conversation_id)
+
     async def create_group(self, name: str, members: Sequence[bytes]) -> bytes:
         """A new group with us as admin; returns its conversation ID."""
         s = self._need()

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..client import system
 from ..client.display import visible
 from ..errors import MessageQueued, UnknownContact, UserFacingError
 from . import render, session
@@ -107,11 +108,22 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
         g = gsub.add_parser(verb, help=text)
         g.add_argument("group", metavar="GROUP")
         g.add_argument("members", metavar="MEMBER", nargs="+")
+    rename = gsub.add_parser("rename", help="give a group a new name (any member may)")
+    rename.add_argument("group", metavar="GROUP")
+    rename.add_argument("name", metavar="NAME")
     leave = gsub.add_parser("leave", help="leave a group")
     leave.add_argument("group", metavar="GROUP")
     members = gsub.add_parser("members", help="list a group's members")
     members.add_argument("group", metavar="GROUP")
     members.add_argument("--json", action="store_true")
+
+    timer = sub.add_parser(
+        "timer", help="disappearing messages in a conversation: off, 5m, 1h, 1d, 1w or seconds"
+    )
+    timer.add_argument("name", metavar="NAME", help="a contact or group name")
+    timer.add_argument(
+        "length", metavar="LENGTH", help="off, 5m, 1h, 1d, 1w, or a number of seconds"
+    )
 
     history = sub.add_parser("history", help="the messages of a conversation, oldest first")
     history.add_argument("name", metavar="NAME", help="a contact or group name")
@@ -147,6 +159,23 @@ def add_parsers(sub: SubParsers[argparse.ArgumentParser]) -> None:
 
 class UsageError(UserFacingError):
     """The command line is incomplete or contradicts itself (exit code 2, like argparse)."""
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_TIMER = 365 * 86400
+
+
+def timer_seconds(text: str) -> int:
+    """``off``, ``5m``, ``1h``, ``1d``, ``1w`` or plain seconds; 0 for off."""
+    t = text.strip().lower()
+    if t in ("off", "0", "none"):
+        return 0
+    number, unit = (t[:-1], t[-1]) if t and t[-1] in _UNITS else (t, "s")
+    if not number.isdigit() or not 0 < int(number) * _UNITS[unit] <= MAX_TIMER:
+        raise UsageError(
+            f"{text!r} is no timer length: use off, 5m, 1h, 1d, 1w or seconds (up to a year)."
+        )
+    return int(number) * _UNITS[unit]
 
 
 def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
@@ -196,7 +225,11 @@ def request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             return "group.create", {"name": args.name, "members": args.members}
         if sub in ("add", "remove"):
             return f"group.{sub}", {"group": args.group, "members": args.members}
+        if sub == "rename":
+            return "group.rename", {"group": args.group, "name": args.name}
         return f"group.{sub}", {"group": args.group}
+    if cmd == "timer":
+        return "timer", {"with": args.name, "seconds": timer_seconds(args.length)}
     if cmd == "history":
         return "history", {"with": args.name, "limit": args.limit, "mark_read": args.mark_read}
     if cmd == "search":
@@ -407,6 +440,12 @@ def _show(op: str, args: argparse.Namespace, result: Any, out: TextIO) -> int:
             raise MessageQueued()
     elif op == "group.create":
         print(result["conversation_id"], file=out)
+    elif op == "group.rename":
+        print(f"The group is now called {visible(str(result['name']))}.", file=out)
+    elif op == "timer":
+        seconds = int(result["seconds"])
+        state = f"after {system.timer_text(seconds)}" if seconds else "off"
+        print(f"Disappearing messages: {state}.", file=out)
     elif op == "devices.remove":
         print(f"Device {result['device_id']} was removed from your account.", file=out)
     elif op == "download":

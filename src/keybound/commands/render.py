@@ -19,6 +19,9 @@ def when(ms: int | None) -> str:
 def message_line(msg: Json) -> str:
     who = "me" if msg.get("outgoing") else v(str(msg.get("sender_name", "?")))
     at = when(msg.get("received_at") or msg.get("sent_at"))
+    if msg.get("content_type") == "system":  # a group or timer change
+        line = (msg.get("system") or {}).get("text") or "(a change to the conversation)"
+        return f"{at}  -- {v(str(line))} --"
     if msg.get("deleted"):
         body = "(deleted)"
     elif msg.get("content_type") == "attachment":

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 from keybound.client import events as ev
 from keybound.client import settings as cfg
+from keybound.client.system import SYSTEM
 from keybound.client.values import Message
 from keybound.errors import UnknownContact
 from keybound.gui.bridge import Bridge
@@ -40,6 +41,8 @@ class Notifier(QObject):
                 self._show((self.tr("Automatic backup failed"), event.text))
             return
         if not isinstance(event, ev.MessageReceived) or event.message.outgoing:
+            return
+        if event.message.content_type == SYSTEM:  # a group change: seen in the timeline
             return
         if not self._bridge.attached or self._bridge.messenger.locked:
             return

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from keybound.protocol.ids import MESSAGE_ID_SIZE as MESSAGE_ID_SIZE
 from keybound.protocol.ids import new_message_id as new_message_id
 
+# Message.content_type of a system line (a group or timer change; keybound.client.system)
+SYSTEM_CONTENT_TYPE = "system"
+
 
 class MessageStatus(enum.StrEnum):
     SENDING = "sending"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from .models import SYSTEM_CONTENT_TYPE as SYSTEM
 from .models import SnippetPart
 
 MAX_TERMS = 16
@@ -41,16 +42,20 @@ def search_sql(columns: str, in_conversation: bool) -> str:
     snippets are built however many rows match.
     """
     snippet = f"snippet(messages_fts, 0, char(2), char(3), '…', {SNIPPET_TOKENS})"
+    # System lines (a group change, stored as JSON: see client.system) are no text
+    # anyone wrote; leaving them out must happen before the LIMIT too.
     inner = (
-        f"SELECT rowid, rank, {snippet} AS snip FROM messages_fts "
-        "WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?"
+        f"SELECT messages_fts.rowid, rank, {snippet} AS snip FROM messages_fts "
+        "JOIN messages AS m ON m.rowid = messages_fts.rowid "
+        f"WHERE messages_fts MATCH ? AND m.content_type <> '{SYSTEM}' ORDER BY rank LIMIT ?"
     )
     if in_conversation:
         # Restricting to one conversation must happen before the LIMIT.
         inner = (
             f"SELECT messages_fts.rowid, rank, {snippet} AS snip FROM messages_fts "
             "JOIN messages AS m ON m.rowid = messages_fts.rowid "
-            "WHERE messages_fts MATCH ? AND m.conversation_id = ? ORDER BY rank LIMIT ?"
+            f"WHERE messages_fts MATCH ? AND m.content_type <> '{SYSTEM}' "
+            "AND m.conversation_id = ? ORDER BY rank LIMIT ?"
         )
     return (
         f"SELECT {columns}, hits.snip FROM ({inner}) AS hits "

@@ -24,6 +24,7 @@ from keybound.client.chatview import ConversationRow
 from keybound.client.values import ConversationKind
 from keybound.gui import text
 from keybound.gui.bridge import Bridge
+from keybound.gui.groups.lines import sentence
 from keybound.gui.models import roles
 
 Index = QModelIndex | QPersistentModelIndex
@@ -94,7 +95,9 @@ class ConversationListModel(QAbstractListModel):
         if row.summary.unread_count:
             parts.append(self.tr("%n unread", "", row.summary.unread_count))
         last = row.summary.last_message
-        if last is not None and last.body:
+        if row.last_notice is not None:
+            parts.append(sentence(row.last_notice))
+        elif last is not None and last.body:
             parts.append(text.preview(last.body))
         return ", ".join(parts)
 

@@ -37,6 +37,7 @@ from keybound.client.values import MessageStatus
 from keybound.errors import UnknownMessage
 from keybound.gui import text
 from keybound.gui.bridge import Bridge, describe
+from keybound.gui.groups.lines import sentence
 from keybound.gui.models import roles
 
 Index = QModelIndex | QPersistentModelIndex
@@ -123,6 +124,8 @@ class TimelineModel(QAbstractListModel):
     def spoken(self, entry: TimelineEntry) -> str:
         """The row as a screen reader (and the copy action) reads it."""
         m = entry.message
+        if entry.system is not None:
+            return sentence(entry.system)
         who = self.tr("You") if m.outgoing else entry.sender_name
         if m.deleted:
             body = self.tr("This message was deleted.")
@@ -149,6 +152,8 @@ class TimelineModel(QAbstractListModel):
         if not self.group or m.outgoing:
             return False
         if i == 0 or self._day_break(i) or self._rows[i].message.message_id == self._marker:
+            return True
+        if self._rows[i - 1].system is not None:  # after a system line, name the sender again
             return True
         return self._rows[i - 1].message.sender_identity != m.sender_identity
 

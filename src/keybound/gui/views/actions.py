@@ -86,7 +86,7 @@ class MessageActions:
 
     def allowed(self, entry: TimelineEntry) -> dict[str, bool]:
         m = entry.message
-        live = not m.deleted
+        live = not m.deleted and entry.system is None  # a system line takes no actions
         own_text = m.outgoing and live and m.content_type == "text"
         has_file = live and bool(entry.attachments)
         return {

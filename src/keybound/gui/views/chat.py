@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from keybound.client import events as ev
 from keybound.gui import text
 from keybound.gui.bridge import Bridge
+from keybound.gui.groups.header import ConversationTools
 from keybound.gui.models.conversations import ConversationListModel
 from keybound.gui.models.timeline import TimelineModel
 from keybound.gui.views.actions import MessageActions
@@ -77,6 +78,7 @@ class ChatPane(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.header.setFont(font)
         self.header_actions = HeaderActions(bridge, self)
+        self.tools = ConversationTools(bridge, self)  # the timer, and "Group…" for groups
         self.view = TimelineView(self.timeline, self)
         self.typing_label = QLabel(self)
         self.typing_label.setObjectName("typing")
@@ -96,6 +98,7 @@ class ChatPane(QWidget):
         title_row.addWidget(self.header, 1)
         title_row.addWidget(self.identity_banner.verify_button)
         title_row.addWidget(self.header_actions)
+        title_row.addWidget(self.tools)
         column.addLayout(title_row)
         column.addWidget(self.identity_banner)
         column.addWidget(self.empty, 1)
@@ -136,6 +139,7 @@ class ChatPane(QWidget):
         self.view.quote_activated.connect(self._jump_to_quote)
         self.view.link_activated.connect(self.open_link)
         self.header_actions.contact_changed.connect(self._contact_changed)
+        self.tools.changed.connect(lambda row: self.header.setText(text.name(row.title)))
         self.bridge.engine_event.connect(self._on_event)
         if bridge.attached:  # on the loop's next turn (the shell may build us outside it)
             QTimer.singleShot(0, self.conversations.reload)
@@ -167,6 +171,7 @@ class ChatPane(QWidget):
         )
         peer = entry.summary.conversation.peer_identity if entry and not group else None
         self.identity_banner.set_identity(peer, entry.title if entry else "")
+        self.tools.set_conversation(conversation_id, entry.summary.conversation if entry else None)
         self.empty.hide()
         self.view.show()
         self.list.select(conversation_id)
@@ -195,8 +200,10 @@ class ChatPane(QWidget):
         if self.conversation_id is not None:
             self.header.setText(text.name(self.title_of(self.conversation_id)))
             row = self.conversations.row_of(self.conversation_id)
-            peer = self.conversations.rows[row].summary.conversation.peer_identity
-            self.header_actions.set_conversation(self.conversation_id, peer if row >= 0 else None)
+            if row >= 0:
+                conv = self.conversations.rows[row].summary.conversation
+                self.tools.set_conversation(self.conversation_id, conv)
+                self.header_actions.set_conversation(self.conversation_id, conv.peer_identity)
 
     def _contact_changed(self, conversation_id: bytes, name: str) -> None:
         self.conversations.refresh(conversation_id)

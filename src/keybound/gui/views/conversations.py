@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from keybound.client.chatview import ConversationRow
 from keybound.gui import text
+from keybound.gui.groups.lines import sentence
 from keybound.gui.models import roles
 from keybound.gui.models.conversations import ConversationFilter, ConversationListModel
 
@@ -85,13 +86,17 @@ class ConversationDelegate(QStyledItemDelegate):
         last = summary.last_message
         preview = ""
         if last is not None:
-            if last.deleted:
+            if row.last_notice is not None:  # a group change: the line, and nothing before it
+                preview = sentence(row.last_notice)
+            elif last.deleted:
                 preview = self.tr("Message deleted")
             elif last.content_type == "attachment":
                 preview = self.tr("📎 File")
             else:
                 preview = text.preview(last.body or "")
-            if last.outgoing:
+            if row.last_notice is not None:
+                pass
+            elif last.outgoing:
                 preview = self.tr("You: ") + preview
             elif row.last_sender:
                 preview = text.name(row.last_sender) + ": " + preview

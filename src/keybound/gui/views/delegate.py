@@ -38,6 +38,7 @@ from keybound.client.chatview import TimelineEntry
 from keybound.client.values import MessageStatus
 from keybound.gui import text
 from keybound.gui.i18n import translate
+from keybound.gui.groups.lines import sentence
 from keybound.gui.models import roles
 
 Index = QModelIndex | QPersistentModelIndex
@@ -74,6 +75,8 @@ class Layout:
     footer: QRect = field(default_factory=QRect)
     retry: QRect | None = None
     reactions: list[tuple[QRect, str]] = field(default_factory=list)
+    system: QRect | None = None  # a system line ("Alice added Carol"): no bubble
+    system_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,8 @@ class MessageDelegate(QStyledItemDelegate):
         if index.data(roles.NEW_MARKER):
             out.marker = QRect(MARGIN, y, width - 2 * MARGIN, sm.height() + 6)
             y += sm.height() + 10
+        if entry.system is not None:
+            return self._system_layout(out, entry, sm, width, y)
         if index.data(roles.SHOW_SENDER):
             out.sender = QRect(MARGIN + PAD, y, width - 2 * MARGIN, sm.height())
             y += sm.height() + 2
@@ -297,6 +302,24 @@ class MessageDelegate(QStyledItemDelegate):
         out.height = y + 4
         return out
 
+    def _system_layout(
+        self, out: Layout, entry: TimelineEntry, sm: QFontMetrics, width: int, y: int
+    ) -> Layout:
+        """A centred grey line in the small font, wrapped, with its time after it."""
+        assert entry.system is not None
+        out.system_text = f"{sentence(entry.system)}  ·  {_time(entry.message.sort_at)}"
+        inner = max(80, width - 4 * MARGIN)
+        r = sm.boundingRect(
+            QRect(0, 0, inner, 100000),
+            Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter,
+            out.system_text,
+        )
+        w = min(inner, r.width() + 2)
+        out.system = QRect((width - w) // 2, y + 3, w, r.height())
+        out.bubble = QRect()
+        out.height = y + r.height() + 10
+        return out
+
     def _footer_sample(self, entry: TimelineEntry) -> str:
         m = entry.message
         parts = []
@@ -366,6 +389,13 @@ class MessageDelegate(QStyledItemDelegate):
             painter.drawLine(cx + lw // 2, mid_y, lay.marker.right(), mid_y)
             painter.drawText(lay.marker, Qt.AlignmentFlag.AlignCenter, label)
             painter.setFont(font)
+        if lay.system is not None:
+            painter.setFont(small)
+            painter.setPen(dim)
+            flags = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter
+            painter.drawText(lay.system, flags, lay.system_text)
+            painter.restore()
+            return
         if lay.sender is not None:
             bold = QFont(small)
             bold.setBold(True)

@@ -23,6 +23,7 @@ class MainMenu(QMenu):
         self.pane = pane
         self.invite_action = self.add(self.tr("Invite someone…"), self.open_invite)
         self.add_contact_action = self.add(self.tr("Add contact…"), self.open_add_contact)
+        self.new_group_action = self.add(self.tr("New group…"), self.open_new_group)
         self.settings_action = self.add(self.tr("Settings…"), self.open_settings, "Ctrl+,")
 
     def add(self, title: str, slot: Callable[[], object], keys: str = "") -> QAction:
@@ -34,6 +35,11 @@ class MainMenu(QMenu):
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
+
+    def open_new_group(self) -> QWidget:
+        from keybound.gui.groups.new_group import open_new_group
+
+        return open_new_group(self.bridge, self.pane)
 
     def open_settings(self, page: str | None = None) -> QWidget:
         from keybound.gui.settings import SettingsDialog
