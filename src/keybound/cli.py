@@ -23,7 +23,19 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, backup, chat, demo, gui, listen, relay, repair, simulate, token
+    from .commands import (
+        account,
+        backup,
+        chat,
+        demo,
+        gui,
+        keys,
+        listen,
+        relay,
+        repair,
+        simulate,
+        token,
+    )
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -51,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     repair.add_parser(sub)
     backup.add_parser(sub)
     backup.add_export_parser(sub)
-    simulate.add_parser(token.add_parser(sub))
+    token_commands = token.add_parser(sub)
+    simulate.add_parser(token_commands)
+    keys.add_parsers(token_commands, sub)
     demo.add_parser(sub)
     gui.add_parser(sub)
     _no_abbreviations(parser)
@@ -114,7 +128,19 @@ MESSENGER_COMMANDS = frozenset(
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import account, backup, chat, demo, gui, listen, relay, repair, simulate, token
+    from .commands import (
+        account,
+        backup,
+        chat,
+        demo,
+        gui,
+        keys,
+        listen,
+        relay,
+        repair,
+        simulate,
+        token,
+    )
 
     if args.command in (None, "gui"):  # `keybound` alone opens the app
         return gui.run(args, profile_dir(args.profile))
@@ -135,7 +161,11 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "token":
         if args.token_command == "simulate":
             return simulate.run(args)
+        if args.token_command in keys.TOKEN_COMMANDS:
+            return keys.run(args, profile_dir(args.profile))
         return token.run(args, profile_dir(args.profile))
+    if args.command == "recovery":
+        return keys.run(args, profile_dir(args.profile))
     if args.command == "demo":
         return demo.run(args)
     parser.print_help()

@@ -330,6 +330,22 @@ class UnknownSigner(IdentityError):
         )
 
 
+class TokenNotCosigned(IdentityError):
+    """A document adds a security key that did not co-sign it (identity format 2 on).
+
+    Adding a key needs that key's own signature, so no one can list someone
+    else's key in their identity; format 1 documents (older chains) could not.
+    """
+
+    def __init__(self, version: int, message: str | None = None) -> None:
+        self.version = version
+        super().__init__(
+            message
+            or f"Version {version} of this identity adds a security key that did not sign it. "
+            "It was not accepted."
+        )
+
+
 class IdentityFork(IdentityError):
     """Two different documents claim the same place in one identity's history."""
 

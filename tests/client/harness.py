@@ -21,6 +21,7 @@ from keybound.client.messenger import EventStream, Messenger, Options
 from keybound.client.system import SYSTEM
 from keybound.client.tokens import TokenSource
 from keybound.errors import TokenNotFound, TokenRemoved
+from keybound.identity.document import token_id
 from keybound.store.keyslots import TEST_COST
 from keybound.token.base import EnrollOptions, PinKind, PublicKey, Token, TokenRef, Transport
 from keybound.token.openpgp import OpenPgpToken
@@ -110,6 +111,31 @@ class InProcessTokens:
 
 def card(tmp: Path, name: str) -> VirtualCard:
     return build_card("openpgp", tmp / f"card-{name}-{next(_names)}.json")
+
+
+def enrolled_card(tmp: Path, worker: TokenWorker, name: str = "spare") -> InProcessTokens:
+    """Another in-process card, set up with Keybound keys and ``PIN`` (a spare key)."""
+    tokens = InProcessTokens(card(tmp, name))
+
+    def enroll() -> None:
+        transport = InProcessTransport(tokens.card, name)
+        OpenPgpToken(transport, prompter(), Transport.INPROCESS).enroll(ENROLL)
+
+    worker.call(enroll)
+    return tokens
+
+
+def token_key(worker: TokenWorker, tokens: InProcessTokens) -> bytes:
+    """The token ID of the card in ``tokens``."""
+
+    def read() -> bytes:
+        token = tokens.open(prompter(), [])
+        try:
+            return token_id(token.public_key())
+        finally:
+            token.close()
+
+    return worker.call(read)
 
 
 @dataclass

@@ -43,7 +43,9 @@ def test_a_token_change_asks_for_reverification_and_devices_are_mirrored(tmp_pat
     assert repo.identity(bob).verification is Verification.VERIFIED  # type: ignore[union-attr]
 
     spare = SoftwareToken("spare")
-    v2 = token.sign_document(build_next(v1, NOW_S + 2, tokens=[token.entry, spare.entry]))
+    v2 = spare.cosign(
+        token.sign_document(build_next(v1, NOW_S + 2, tokens=[token.entry, spare.entry]))
+    )
     changed = book.accept(repo, [v2], NOW_S, NOW_MS + 2, expected=bob)
     assert changed.tokens_changed
     assert repo.identity(bob).verification is Verification.CHANGED  # type: ignore[union-attr]

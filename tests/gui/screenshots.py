@@ -311,6 +311,21 @@ async def group_page(stage: Stage) -> QWidget:
     return page
 
 
+async def devices_page(stage: Stage) -> QWidget:
+    from keybound.gui.settings.devices import DevicesPage
+
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    dialog = chat.menu.open_settings("devices")
+    page = dialog.findChild(DevicesPage)
+    assert page is not None
+    await until(lambda: page.keys.topLevelItemCount() > 0)
+    page.explain_join()
+    stage.extra.append(dialog)
+    return dialog
+
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -345,6 +360,18 @@ SCENES: list[Scene] = [
     ),
     Scene("emoji-verification", emoji_verification, None, ("They match", "They don't match")),
     Scene("identity-banner", identity_banner, SIZE, ("security keys changed", "Verify again")),
+    Scene(
+        "settings-devices",
+        devices_page,
+        (760, 620),
+        (
+            "Computers",
+            "Security keys",
+            "Add a spare key",
+            "Replace recovery code",
+            "Add this computer",
+        ),
+    ),
     # gui-wizard / gui-chat: add their scenes here, e.g.
     # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]

@@ -11,6 +11,7 @@ from keybound.identity.document import (
     SignedDocument,
     TokenEntry,
     UnsignedDocument,
+    attach_cosignature,
     attach_signature,
     signing_bytes,
 )
@@ -44,3 +45,6 @@ class SoftwareFido2:
 
     def sign_document(self, doc: UnsignedDocument) -> SignedDocument:
         return attach_signature(doc, self._public, self.sign(signing_bytes(doc)))
+
+    def cosign(self, doc: SignedDocument) -> SignedDocument:
+        return attach_cosignature(doc, self._public, self.sign(signing_bytes(doc)))

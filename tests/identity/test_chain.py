@@ -44,7 +44,9 @@ class Story:
         root = self.t0.entry.token_id
         c0, c1 = self.d0.certificate(root, NOW), self.d1.certificate(root, NOW)
         g = self.t0.sign_document(build_genesis([self.t0.entry], [c0], NOW))
-        d1 = self.t0.sign_document(build_next(g, NOW + 1, tokens=[self.t0.entry, self.t1.entry]))
+        d1 = self.t1.cosign(
+            self.t0.sign_document(build_next(g, NOW + 1, tokens=[self.t0.entry, self.t1.entry]))
+        )
         d2 = self.t1.sign_document(build_next(d1, NOW + 2, devices=[c0, c1]))
         d3 = self.t0.sign_document(build_next(d2, NOW + 3, devices=[c1]))
         d4 = self.t1.sign_document(build_next(d3, NOW + 4, tokens=[self.t1.entry]))

@@ -15,6 +15,7 @@ from keybound.errors import (
     IdentitySignatureInvalid,
     MalformedData,
     NewerIdentityFormat,
+    TokenNotCosigned,
     UnknownSigner,
 )
 from keybound.identity.chain import verify_chain
@@ -148,7 +149,7 @@ def chain() -> tuple[SoftwareToken, SoftwareFido2, list[SignedDocument]]:
         SoftwareDevice(b"laptop").certificate(root, NOW, expires=NOW + 10**6, name="Laptop"),
         SoftwareDevice(b"desktop").certificate(root, NOW),
     ]
-    genesis = card.sign_document(build_genesis([card.entry, key.entry], devices, NOW))
+    genesis = key.cosign(card.sign_document(build_genesis([card.entry, key.entry], devices, NOW)))
     second = key.sign_document(build_next(genesis, NOW + 1, devices=devices[:1]))
     return card, key, [genesis, second]
 
@@ -163,11 +164,11 @@ def test_unknown_fields_are_rejected_and_newer_versions_need_an_update(
         with pytest.raises(MalformedData, match="unknown fields"):
             decode_document(cbor.encode(m))
     m = _map(doc)
-    m["body"]["v"] = 2
+    m["body"]["v"] = 3
     m["body"]["future"] = 1
     with pytest.raises(NewerIdentityFormat, match="update Keybound") as err:
         decode_document(cbor.encode(m))
-    assert err.value.version == 2
+    assert err.value.version == 3
     m["body"]["v"] = 0
     with pytest.raises(MalformedData, match="version"):
         decode_document(cbor.encode(m))
@@ -241,6 +242,8 @@ def test_every_field_flip_is_refused(
             pile = list(docs)
             pile[index] = tampered
             expected = {"signer": UnknownSigner, "prev": BrokenChain, "seq": BrokenChain}
+            if path[0] == "cosig" and path[-1] == "signer":
+                expected["signer"] = TokenNotCosigned  # a co-signer the document does not add
             if index == 0 and path == ["body", "tokens", 0, "key"]:
                 expected["key"] = UnknownSigner  # another root token: not the genesis signer
             with pytest.raises(expected.get(path[-1], IdentitySignatureInvalid)):

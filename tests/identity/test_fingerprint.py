@@ -67,7 +67,7 @@ def test_fingerprint_changes_with_tokens_not_devices() -> None:
     device = SoftwareDevice(b"d").certificate(card.entry.token_id, NOW)
     g = card.sign_document(build_genesis([card.entry], [], NOW))
     d1 = card.sign_document(build_next(g, NOW, devices=[device]))
-    d2 = card.sign_document(build_next(d1, NOW, tokens=[card.entry, spare.entry]))
+    d2 = spare.cosign(card.sign_document(build_next(d1, NOW, tokens=[card.entry, spare.entry])))
     fps = [fingerprint(verify_chain([g, d1, d2][: i + 1], None, NOW)) for i in range(3)]
     assert fps[0] == fps[1] != fps[2]
 

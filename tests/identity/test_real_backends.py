@@ -19,6 +19,7 @@ from keybound.identity.document import (
     SignedDocument,
     TokenEntry,
     UnsignedDocument,
+    attach_cosignature,
     attach_signature,
     build_genesis,
     build_next,
@@ -59,6 +60,11 @@ def sign(worker: TokenWorker, token: Token, doc: UnsignedDocument) -> SignedDocu
     return attach_signature(doc, public, worker.call(token.sign, signing_bytes(doc)))
 
 
+def cosign(worker: TokenWorker, token: Token, doc: SignedDocument) -> SignedDocument:
+    public = worker.call(token.public_key)
+    return attach_cosignature(doc, public, worker.call(token.sign, signing_bytes(doc)))
+
+
 def test_chain_signed_by_real_openpgp_and_fido2_backends(
     inprocess_card: Callable[..., tuple[VirtualCard, InProcessTransport]],
     token_worker: TokenWorker,
@@ -81,7 +87,8 @@ def test_chain_signed_by_real_openpgp_and_fido2_backends(
 
     laptop = device(pgp.token_id, b"laptop")
     docs = [sign(token_worker, card, build_genesis([pgp], [laptop], NOW))]
-    docs.append(sign(token_worker, card, build_next(docs[-1], NOW + 1, tokens=[pgp, fido])))
+    added = sign(token_worker, card, build_next(docs[-1], NOW + 1, tokens=[pgp, fido]))
+    docs.append(cosign(token_worker, key, added))  # the FIDO2 key agrees to join
     desktop = device(pgp.token_id, b"desktop")
     docs.append(sign(token_worker, key, build_next(docs[-1], NOW + 2, devices=[laptop, desktop])))
     docs.append(sign(token_worker, key, build_next(docs[-1], NOW + 3, tokens=[fido])))

@@ -59,8 +59,12 @@ class ChainedNetwork(Network):
         unsigned = DeviceCertificate(device_id, keys.curve25519, keys.ed25519, "wss://r/", NOW)
         return certify(token.entry.token_id, unsigned, machine.sign)
 
-    def publish_document(self, identity: bytes, signer: SoftwareToken, **change: object) -> None:
+    def publish_document(
+        self, identity: bytes, signer: SoftwareToken, *cosigners: SoftwareToken, **change: object
+    ) -> None:
         doc = signer.sign_document(build_next(self.chains[identity][-1], NOW, **change))  # type: ignore[arg-type]
+        for cosigner in cosigners:
+            doc = cosigner.cosign(doc)
         self.verified[identity] = extend(self.verified[identity], [doc], NOW)
         self.chains[identity].append(doc)
 
@@ -112,7 +116,7 @@ def test_a_device_added_by_a_removed_token_is_refused() -> None:
     net = ChainedNetwork()
     first, spare = SoftwareToken("first"), SoftwareToken("spare")
     alice = net.new_person(first, b"alice-desktop")
-    net.publish_document(alice.identity, first, tokens=[first.entry, spare.entry])
+    net.publish_document(alice.identity, first, spare, tokens=[first.entry, spare.entry])
     net.publish_document(alice.identity, spare, tokens=[spare.entry])  # first token lost
     machine, _ = Machine.create(alice.identity, b"thief", net.lookup, PICKLE_KEY)
     cert = net.certificate(first, machine, b"thief")

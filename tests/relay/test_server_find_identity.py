@@ -23,10 +23,21 @@ from .server_fixtures import (
 __all__ = ["relay_factory", "shared_relay"]  # fixtures, imported for pytest
 
 
-def _retoken(person: Person, signer: SoftwareToken, tokens: list[TokenEntry]) -> None:
-    """Append a document with a new token set, signed by ``signer``."""
-    doc = build_next(person.documents[-1], person.created + len(person.documents), tokens=tokens)
-    person.documents.append(signer.sign_document(doc))
+def _retoken(
+    person: Person,
+    signer: SoftwareToken,
+    tokens: list[TokenEntry],
+    *cosigners: SoftwareToken,
+    doc_format: int | None = None,
+) -> None:
+    """Append a document with a new token set, signed by ``signer``, co-signed by the
+    tokens it adds (``doc_format=1``: as an older chain, without co-signatures)."""
+    created = person.created + len(person.documents)
+    doc = build_next(person.documents[-1], created, tokens=tokens, doc_format=doc_format)
+    signed = signer.sign_document(doc)
+    for cosigner in cosigners:
+        signed = cosigner.cosign(signed)
+    person.documents.append(signed)
 
 
 async def _find(url: str, token: SoftwareToken) -> f.Frame:
@@ -49,7 +60,7 @@ def test_find_identity_follows_the_token_set(shared_relay: RelayProcess) -> None
         assert await _find(url, a) == f.IdentityChain(alice.chain())
         assert isinstance(await _find(url, b), f.Error)
 
-        _retoken(alice, a, [a.entry, b.entry])  # add token b
+        _retoken(alice, a, [a.entry, b.entry], b)  # add token b, which co-signs
         await publish(url, alice)
         assert await _find(url, b) == f.IdentityChain(alice.chain())
         assert await _find(url, a) == f.IdentityChain(alice.chain())
@@ -75,7 +86,8 @@ def test_a_mere_listing_does_not_capture_someone_elses_token(shared_relay: Relay
     async def scenario() -> None:
         url = shared_relay.url
         alice, mallory = Person(), Person()
-        _retoken(mallory, mallory.token, [mallory.token.entry, alice.token.entry])
+        listed = [mallory.token.entry, alice.token.entry]
+        _retoken(mallory, mallory.token, listed, doc_format=1)  # format 2 would refuse it
         await publish(url, mallory)
         await publish(url, alice)
         assert await _find(url, alice.token) == f.IdentityChain(alice.chain())

@@ -142,14 +142,18 @@ def check_token_in(verified: VerifiedIdentity, public: PublicKey) -> None:
 def check_token_signed(documents: Sequence[SignedDocument], public: PublicKey) -> None:
     """Refuse an identity that merely lists our token without the token ever signing it.
 
-    Adding a token to a chain needs no signature from that token, so anyone can
-    list someone else's key in their own identity; a relay answering
-    ``find_identity`` could hand such a chain to a joining device, which would
-    then sign itself into a stranger's identity.  A chain our token has signed
-    is ours.  A spare token that has not signed yet needs the identity named
-    explicitly (``--identity``, from one's own invite).
+    In an older chain (identity format 1) adding a token needed no signature
+    from that token, so anyone could list someone else's key in their own
+    identity; a relay answering ``find_identity`` could hand such a chain to a
+    joining device, which would then sign itself into a stranger's identity.
+    A chain our token has signed (or, format 2, co-signed when it was added)
+    is ours.  A spare token listed by a format-1 document without ever signing
+    needs the identity named explicitly (``--identity``, from one's own invite).
     """
-    if all(doc.signer != token_id(public) for doc in documents):
+    tid = token_id(public)
+    if all(
+        doc.signer != tid and all(c.signer != tid for c in doc.cosignatures) for doc in documents
+    ):
         raise WrongToken(
             "This security key is listed in an identity it has never signed. If it is yours, "
             "join again with --identity ID (the identity ID `keybound init` printed)."

@@ -910,5 +910,6 @@ __all__ = [
 
 
 from keybound.client import daemon_contacts as _daemon_contacts  # noqa: E402, F401  (registers its operations)
+from keybound.client import daemon_keys as _daemon_keys  # noqa: E402, F401  (registers its operations)
 from keybound.client import daemon_requests as _daemon_requests  # noqa: E402  (registers its operations)
 from keybound.client import daemon_verification as _daemon_verification  # noqa: E402  (registers)

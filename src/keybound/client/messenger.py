@@ -30,11 +30,13 @@ from keybound.client import (
     actions,
     chatview,
     contacts,
+    device_seen,
     identity_alerts,
     onboarding,
     pq_upgrade,
     relay_change,
     requests,
+    token_admin,
     verification,
 )
 from keybound.client import attachments as files
@@ -57,7 +59,7 @@ from keybound.client.requests import RequestInfo
 from keybound.client.session import Session
 from keybound.client.stream import EventStream, broadcast
 from keybound.client.thumbnails import make_thumbnail
-from keybound.client.tokens import PresentTokens
+from keybound.client.tokens import PresentTokens, TokenSource
 from keybound.client.values import (
     ATTACHMENT,
     Attachment,
@@ -91,7 +93,7 @@ from keybound.identity.document import SignedDocument, build_next
 from keybound.identity.fingerprint import Invite, encode_qr, parse_invite
 from keybound.protocol import content as c
 from keybound.store.lock import ProfileLock
-from keybound.token.base import EnrollOptions, TokenRef, Transport
+from keybound.token.base import EnrollOptions, PinKind, TokenRef, Transport
 from keybound.token.discovery import open_token
 from keybound.token.pcsc import card_present
 from keybound.token.prompter import Prompter
@@ -135,6 +137,7 @@ class Messenger:
         self.device_id = b""  # this installation's
         self._presence = PresenceWatch(profile, options.tokens, worker, self._presence_changed)
         self._backups = bk.Backups(profile, prompter, options, worker, self._emit)
+        self._keys = token_admin.KeyAdmin(profile, prompter, options, worker)
 
     # === creating, opening, locking ====================================================
 
@@ -352,6 +355,7 @@ class Messenger:
         """Close the history and drop the keys; the outbox waits on disk."""
         async with self._lifecycle:
             session, self._session = self._session, None
+            self._keys.forget()
             if session is not None:
                 self._backups.cancel_all()
                 self._backups.stop_schedule()
@@ -906,6 +910,11 @@ class Messenger:
 
         return await s.db.run(job)
 
+    async def devices_last_seen(self) -> dict[bytes, int]:
+        """Device ID -> ms of its newest message in this history (``client.device_seen``)."""
+        s = self._need()
+        return await s.db.run(device_seen.last_seen, s.core)
+
     async def remove_device(self, device_id: bytes) -> None:
         """Revoke a device (a lost laptop) in our chain: signed by the token, published,
         announced.  It can no longer log in to the relay nor receive anything new."""
@@ -960,6 +969,39 @@ class Messenger:
             await self.upgrade_post_quantum()
         except KeyboundError as exc:
             self._emit(ev.EngineError(sentence(exc), "post_quantum"))
+
+    # === security keys and the recovery code (client/token_admin.py) =====================
+
+    async def tokens(self) -> list[token_admin.IdentityToken]:
+        """Our identity's security keys: kind, when added, plugged in now, unlocking here."""
+        return await self._keys.tokens(self._need())
+
+    async def add_token(self, spare: TokenSource | None = None) -> bytes:
+        """Add the new key plugged in beside a current one as a spare (both PINs asked):
+        a keyslot here, and a chain document the current key signs and the spare
+        co-signs, published.  Returns its token ID.  ``spare``: where to find it."""
+        return await self._keys.add(self._need(), spare)
+
+    async def remove_token(self, token_id: bytes) -> None:
+        """Remove a key from the identity chain and this vault; never the last one."""
+        await self._keys.remove(self._need(), token_id)
+
+    async def change_token_pin(
+        self, old: str, new: str, *, token_id: bytes | None = None, admin: bool = False
+    ) -> None:
+        """Change the PIN of a plugged-in key of ours (``WrongPin`` says the tries left)."""
+        kind = PinKind.ADMIN if admin else PinKind.USER
+        await self._keys.change_pin(self._need(), old, new, token_id, kind)
+
+    async def new_recovery_code(self) -> str:
+        """A new recovery code to show once; it replaces the old one only when
+        :meth:`confirm_recovery_code` gets it back as typed."""
+        return await self._keys.new_recovery_code(self._need())
+
+    async def confirm_recovery_code(self, typed: str) -> None:
+        """Take the new code as retyped and swap the recovery keyslot (asks a key's PIN);
+        from now on only the new code opens the vault."""
+        await self._keys.confirm_recovery_code(self._need(), typed)
 
     # === settings =========================================================================
 

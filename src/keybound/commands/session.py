@@ -56,10 +56,16 @@ def exit_code(exc: BaseException) -> int:
 
 
 def pin_source(args: argparse.Namespace) -> PinSource:
+    """One per command: a second reader of the same fd would read ahead of the first."""
+    cached: PinSource | None = getattr(args, "_pin_source", None)
+    if cached is not None:
+        return cached
     fd = getattr(args, "pin_fd", None)
     if fd is None:
         fd = getattr(args, "global_pin_fd", None)
-    return FdPins(fd) if fd is not None else TerminalPins()
+    source: PinSource = FdPins(fd) if fd is not None else TerminalPins()
+    args._pin_source = source
+    return source
 
 
 def token_source(args: argparse.Namespace) -> PresentTokens:

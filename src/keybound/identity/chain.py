@@ -7,6 +7,10 @@ Rules (each failure has its own error in ``keybound.errors``):
 - Document ``n`` carries ``document_hash(n-1)`` and is signed by a token of
   document ``n-1``'s token set (``UnknownSigner`` otherwise, which includes
   a token removed earlier).  Signatures: ``IdentitySignatureInvalid``.
+- From format 2 on, a document that adds tokens carries a valid
+  co-signature by each of them and by no other token (``TokenNotCosigned``),
+  and a chain never goes back to format 1 (which could add a key without its
+  signature).  Format-1 documents of older chains are read as they were.
 - Two different documents with one version: ``IdentityFork``; so is a chain
   that differs from the pinned head at the pinned version.  A chain ending
   before the pinned version: ``IdentityRollback``.  A gap or a wrong
@@ -31,15 +35,18 @@ from ..errors import (
     IdentityFork,
     IdentityRollback,
     IdentitySignatureInvalid,
+    TokenNotCosigned,
     UnknownSigner,
     WrongIdentity,
 )
 from ..token.base import Signature, SignatureScheme
 from ..token.verify import verify
 from .document import (
+    COSIGNED_FORMAT,
     DeviceCertificate,
     SignedDocument,
     TokenEntry,
+    added_tokens,
     signing_bytes,
     verify_device_signature,
 )
@@ -189,12 +196,12 @@ _Group = list[_Prepared]  # one body (one hash), each distinct signature over it
 
 def _prepare(documents: Iterable[SignedDocument]) -> dict[int, list[_Group]]:
     """Group by version, then by document hash; exact duplicates are dropped."""
-    groups: dict[int, dict[bytes, dict[tuple[bytes, Signature], _Prepared]]] = {}
+    groups: dict[int, dict[bytes, dict[tuple[object, ...], _Prepared]]] = {}
     for doc in documents:
         data = signing_bytes(doc)
         digest = hashlib.sha256(data).digest()
         same_body = groups.setdefault(doc.version, {}).setdefault(digest, {})
-        same_body.setdefault((doc.signer, doc.signature), (doc, data, digest))
+        same_body.setdefault((doc.signer, doc.signature, doc.cosignatures), (doc, data, digest))
     return {v: [list(d.values()) for d in g.values()] for v, g in groups.items()}
 
 
@@ -224,6 +231,12 @@ def _apply(
         ]
         doc, _, digest = verified[0]
         _refuse_downgrade(state.head_document, doc)
+        if doc.body.format < state.head_document.body.format:
+            raise TokenNotCosigned(
+                version,
+                f"Version {version} of this identity goes back to an older format that lets a "
+                "security key be added without its signature. It was not accepted.",
+            )
         if len(bodies) > 1 or (
             pinned is not None and version == pinned.version and digest != pinned.head
         ):
@@ -253,12 +266,13 @@ def _verify_step(
         raise BrokenChain(
             f"Version {doc.version} of this identity does not follow version {doc.version - 1}."
         )
-    error: UnknownSigner | IdentitySignatureInvalid | None = None
+    error: UnknownSigner | IdentitySignatureInvalid | TokenNotCosigned | None = None
     for item in body:
         try:
             _check_signature(tokens, *item[:2])
+            _check_cosignatures(tokens, *item[:2])
             break
-        except (UnknownSigner, IdentitySignatureInvalid) as exc:
+        except (UnknownSigner, IdentitySignatureInvalid, TokenNotCosigned) as exc:
             error = error or exc
     else:
         assert error is not None
@@ -281,14 +295,40 @@ def _check_signature(tokens: Sequence[TokenEntry], doc: SignedDocument, data: by
     signer = next((t for t in tokens if t.token_id == doc.signer), None)
     if signer is None:
         raise UnknownSigner(doc.version)
+    _verify_one(signer, data, doc.signature, doc.version)
+
+
+def _check_cosignatures(
+    parent_tokens: Sequence[TokenEntry], doc: SignedDocument, data: bytes
+) -> None:
+    """Format 2 on: exactly the tokens this document adds co-sign it, each validly."""
+    if doc.body.format < COSIGNED_FORMAT:
+        return  # an older chain's document: it could not carry co-signatures
+    previous = None if doc.body.previous is None else parent_tokens
+    added = {t.token_id: t for t in added_tokens(previous, doc.body)}
+    by_signer = {c.signer: c.signature for c in doc.cosignatures}
+    if set(by_signer) - set(added):
+        raise TokenNotCosigned(
+            doc.version,
+            f"Version {doc.version} of this identity carries a co-signature by a security key "
+            "it does not add. It was not accepted.",
+        )
+    for tid, entry in added.items():
+        signature = by_signer.get(tid)
+        if signature is None:
+            raise TokenNotCosigned(doc.version)
+        _verify_one(entry, data, signature, doc.version)
+
+
+def _verify_one(signer: TokenEntry, data: bytes, signature: Signature, version: int) -> None:
     try:
-        openpgp = doc.signature.scheme is SignatureScheme.OPENPGP_ED25519
-        if openpgp and doc.signature.authenticator_data:
+        openpgp = signature.scheme is SignatureScheme.OPENPGP_ED25519
+        if openpgp and signature.authenticator_data:
             raise BadSignature("an OpenPGP signature has no authenticator data")
-        verify(signer.public_key, data, doc.signature)
+        verify(signer.public_key, data, signature)
     except BadSignature:
         raise IdentitySignatureInvalid(
-            f"Version {doc.version} of this identity has a signature that does not verify: "
+            f"Version {version} of this identity has a signature that does not verify: "
             "it was forged or damaged, and was not accepted."
         ) from None
 

@@ -16,6 +16,13 @@ Exact bytes:
   fork.  The identity ID is the hash of the genesis document (version 0).
 - ``token_id(key) = SHA-256(TOKEN_ID_DOMAIN || CBOR of the key map without
   label)``; documents name their signer by token ID.
+- Format 2 (body ``v = 2``) adds ``cosig`` beside the signature: one
+  signature over the same signing bytes by each token the document adds
+  (for the genesis: every token after the first), so a key can only be
+  listed by an identity it agreed to join.  Builders write format 2 when a
+  document adds tokens, and keep it for every later document; a document
+  that adds none after a format-1 head stays format 1, so older apps keep
+  reading chains that never added a key.
 - A device self-signs ``DEVICE_DOMAIN || CBOR(cert map without "sig", plus
   "root")`` with its Olm Ed25519 key, where ``root`` is the token ID of the
   genesis document's first token.  This proves the device holds its key and
@@ -38,7 +45,8 @@ from ..token.base import PublicKey, Signature, SignatureScheme
 from ..wire import cbor
 from ..wire.cbor import CborMap, Value
 
-DOC_FORMAT = 1
+DOC_FORMAT = 2  # the newest format this code reads and writes
+COSIGNED_FORMAT = 2  # from this format on, added tokens co-sign (``cosig``)
 DOC_DOMAIN = b"keybound identity document v1\x00"
 TOKEN_ID_DOMAIN = b"keybound token id v1\x00"
 DEVICE_DOMAIN = b"keybound device certificate v1\x00"
@@ -99,6 +107,15 @@ class UnsignedDocument:
     created: int
     tokens: tuple[TokenEntry, ...]
     devices: tuple[DeviceCertificate, ...]
+    format: int = 1  # the body's ``v``: kept as read, since it is part of the signed bytes
+
+
+@dataclass(frozen=True)
+class Cosignature:
+    """A token the document adds, signing the same bytes: it agrees to join."""
+
+    signer: bytes  # token_id
+    signature: Signature
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,7 @@ class SignedDocument:
     body: UnsignedDocument
     signer: bytes  # token_id of the signing token
     signature: Signature
+    cosignatures: tuple[Cosignature, ...] = ()  # format 2 on: by each token added
 
     @property
     def version(self) -> int:
@@ -142,7 +160,7 @@ def _device_map(cert: DeviceCertificate, *, signed: bool = True) -> CborMap:
 
 def _body_map(doc: UnsignedDocument) -> CborMap:
     m: CborMap = {
-        "v": DOC_FORMAT,
+        "v": doc.format,
         "seq": doc.version,
         "created": doc.created,
         "tokens": [{**_key_map(t.public_key), "label": t.label} for t in doc.tokens],
@@ -153,11 +171,21 @@ def _body_map(doc: UnsignedDocument) -> CborMap:
     return m
 
 
+def _signature_map(signature: Signature) -> CborMap:
+    sig: CborMap = {"scheme": str(signature.scheme), "sig": signature.signature}
+    if signature.scheme in _FIDO2:
+        sig["auth"] = signature.authenticator_data
+    return sig
+
+
 def _signed_map(doc: SignedDocument) -> CborMap:
-    sig: CborMap = {"scheme": str(doc.signature.scheme), "sig": doc.signature.signature}
-    if doc.signature.scheme in _FIDO2:
-        sig["auth"] = doc.signature.authenticator_data
-    return {"body": _body_map(doc.body), "signer": doc.signer, "sig": sig}
+    m: CborMap = {"body": _body_map(doc.body), "signer": doc.signer}
+    m["sig"] = _signature_map(doc.signature)
+    if doc.cosignatures:
+        m["cosig"] = [
+            {"signer": c.signer, "sig": _signature_map(c.signature)} for c in doc.cosignatures
+        ]
+    return m
 
 
 def _scheme(m: CborMap, what: str) -> SignatureScheme:
@@ -235,6 +263,7 @@ def _parse_body(m: CborMap) -> UnsignedDocument:
         cbor.get_int(m, "created", name="created", min_value=0),
         tuple(_parse_token(t, f"token {i}") for i, t in enumerate(tokens)),
         tuple(_parse_device(d, f"device {i}") for i, d in enumerate(devices)),
+        fmt,
     )
     if not doc.tokens:
         raise MalformedData("an identity document must list at least one token")
@@ -276,8 +305,18 @@ def _validated(doc: UnsignedDocument) -> UnsignedDocument:
 def build_genesis(
     tokens: Sequence[TokenEntry], devices: Sequence[DeviceCertificate], created: int
 ) -> UnsignedDocument:
-    """Version 0. It must be signed by ``tokens[0]``, the identity's root token."""
-    return _validated(UnsignedDocument(0, None, created, tuple(tokens), tuple(devices)))
+    """Version 0. It must be signed by ``tokens[0]``, the identity's root token (and, with
+    more than one token, co-signed by each of the others: ``attach_cosignature``)."""
+    fmt = COSIGNED_FORMAT if len(tokens) > 1 else 1
+    return _validated(UnsignedDocument(0, None, created, tuple(tokens), tuple(devices), fmt))
+
+
+def added_tokens(
+    previous: Sequence[TokenEntry] | None, doc: UnsignedDocument
+) -> tuple[TokenEntry, ...]:
+    """The tokens ``doc`` lists that ``previous`` did not (genesis: all but the first)."""
+    before = {t.token_id for t in (doc.tokens[:1] if previous is None else previous)}
+    return tuple(t for t in doc.tokens if t.token_id not in before)
 
 
 def build_next(
@@ -286,19 +325,27 @@ def build_next(
     *,
     tokens: Sequence[TokenEntry] | None = None,
     devices: Sequence[DeviceCertificate] | None = None,
+    doc_format: int | None = None,
 ) -> UnsignedDocument:
     """The version after ``previous`` with new full token/device sets (``None``: unchanged).
 
-    It must be signed by a token of ``previous``'s token set.
+    It must be signed by a token of ``previous``'s token set, and co-signed by each
+    token it adds (``attach_cosignature``), which makes it format 2.  ``doc_format``
+    forces a format (tests of older chains, written before co-signatures).
     """
     body = previous.body
+    new_tokens = body.tokens if tokens is None else tuple(tokens)
+    adds = bool(added_tokens(body.tokens, replace(body, tokens=new_tokens)))
+    fmt = COSIGNED_FORMAT if adds or body.format >= COSIGNED_FORMAT else 1
+    fmt = fmt if doc_format is None else doc_format
     return _validated(
         UnsignedDocument(
             body.version + 1,
             document_hash(body),
             created,
-            body.tokens if tokens is None else tuple(tokens),
+            new_tokens,
             body.devices if devices is None else tuple(devices),
+            fmt,
         )
     )
 
@@ -315,24 +362,62 @@ def attach_signature(
     return SignedDocument(doc, signer_id, signature)
 
 
+def attach_cosignature(
+    doc: SignedDocument, signer: PublicKey | bytes, signature: Signature
+) -> SignedDocument:
+    """Add the co-signature of a token ``doc`` adds (over ``signing_bytes(doc)``)."""
+    if doc.body.format < COSIGNED_FORMAT:
+        raise MalformedData("only a format 2 identity document carries co-signatures")
+    signer_id = token_id(signer) if isinstance(signer, PublicKey) else signer
+    kept = tuple(c for c in doc.cosignatures if c.signer != signer_id)
+    return replace(doc, cosignatures=(*kept, Cosignature(signer_id, signature)))
+
+
 def encode_document(doc: SignedDocument) -> bytes:
+    if doc.cosignatures and doc.body.format < COSIGNED_FORMAT:
+        raise MalformedData("only a format 2 identity document carries co-signatures")
     return cbor.encode(_signed_map(doc))
+
+
+def _parse_signature(sig: CborMap, what: str) -> Signature:
+    scheme = _scheme(sig, what)
+    known: set[int | str] = {"scheme", "sig", "auth"} if scheme in _FIDO2 else {"scheme", "sig"}
+    cbor.reject_unknown(sig, known, what=what)
+    auth = (
+        cbor.get_bytes(sig, "auth", name=f"{what}.auth", max_size=1024) if scheme in _FIDO2 else b""
+    )
+    return Signature(scheme, cbor.get_bytes(sig, "sig", name=f"{what}.sig", max_size=128), auth)
 
 
 def decode_document(data: bytes) -> SignedDocument:
     """Parse a signed document (signatures are checked by ``verify_chain``, not here)."""
     m = cbor.decode_map(data, max_size=MAX_DOCUMENT_SIZE)
     body = _parse_body(cbor.get_map(m, "body", name="body"))
-    cbor.reject_unknown(m, {"body", "signer", "sig"}, what="signed identity document")
-    sig = cbor.get_map(m, "sig", name="sig")
-    scheme = _scheme(sig, "signature")
-    known: set[int | str] = {"scheme", "sig", "auth"} if scheme in _FIDO2 else {"scheme", "sig"}
-    cbor.reject_unknown(sig, known, what="signature")
-    auth = cbor.get_bytes(sig, "auth", name="auth", max_size=1024) if scheme in _FIDO2 else b""
+    fields: set[int | str] = {"body", "signer", "sig"}
+    if body.format >= COSIGNED_FORMAT:
+        fields.add("cosig")
+    cbor.reject_unknown(m, fields, what="signed identity document")
+    signature = _parse_signature(cbor.get_map(m, "sig", name="sig"), "signature")
+    cosignatures: list[Cosignature] = []
+    if "cosig" in m:
+        items = cbor.get_list(m, "cosig", name="cosig", max_items=MAX_TOKENS)
+        for i, item in enumerate(items):
+            c = _as_map(item, f"co-signature {i}")
+            cbor.reject_unknown(c, {"signer", "sig"}, what=f"co-signature {i}")
+            cosignatures.append(
+                Cosignature(
+                    cbor.get_bytes(c, "signer", name=f"co-signature {i}.signer", size=32),
+                    _parse_signature(
+                        cbor.get_map(c, "sig", name=f"co-signature {i}.sig"), f"co-signature {i}"
+                    ),
+                )
+            )
+        _unique([c.signer for c in cosignatures], "co-signer")
     return SignedDocument(
         body,
         cbor.get_bytes(m, "signer", name="signer", size=32),
-        Signature(scheme, cbor.get_bytes(sig, "sig", name="sig.sig", max_size=128), auth),
+        signature,
+        tuple(cosignatures),
     )
 
 

@@ -20,6 +20,7 @@ from .document import (
     SignedDocument,
     TokenEntry,
     UnsignedDocument,
+    attach_cosignature,
     attach_signature,
     build_genesis,
     build_next,
@@ -48,6 +49,10 @@ class SoftwareToken:
 
     def sign_document(self, doc: UnsignedDocument) -> SignedDocument:
         return attach_signature(doc, self.public_key(), self.sign(signing_bytes(doc)))
+
+    def cosign(self, doc: SignedDocument) -> SignedDocument:
+        """Co-sign a document that adds this token (format 2)."""
+        return attach_cosignature(doc, self.public_key(), self.sign(signing_bytes(doc)))
 
 
 class SoftwareDevice:

@@ -181,9 +181,10 @@ def _new_token_slot(
 
 
 def _new_recovery_slot(
-    keyslots: KeyslotFile, master_key: MasterKey, cost: RecoveryCost
-) -> tuple[Keyslot, bytes, RecoveryCode]:
-    code = RecoveryCode.generate()
+    keyslots: KeyslotFile, master_key: MasterKey, cost: RecoveryCost,
+    code: RecoveryCode | None = None,
+) -> tuple[Keyslot, bytes, RecoveryCode]:  # fmt: skip
+    code = code or RecoveryCode.generate()
     salt = secrets.token_bytes(ks.RECOVERY_SALT_SIZE)
     kek = ks.recovery_kek(code, salt, cost)
     slot = Keyslot(
@@ -278,11 +279,18 @@ def remove_token(path: Path, master_key: MasterKey, slot_id: int) -> None:
 
 
 def replace_recovery_code(
-    path: Path, master_key: MasterKey, *, cost: RecoveryCost = INTERACTIVE_COST
+    path: Path,
+    master_key: MasterKey,
+    *,
+    cost: RecoveryCost = INTERACTIVE_COST,
+    code: RecoveryCode | None = None,
 ) -> RecoveryCode:
-    """A new recovery code; the old one stops working. Shown once, never stored."""
+    """A new recovery code; the old one stops working. Shown once, never stored.
+
+    ``code``: one generated (and shown, and retyped) beforehand; by default a fresh one.
+    """
     keyslots = _load_for_change(path, master_key)
-    slot, kek, code = _new_recovery_slot(keyslots, master_key, cost)
+    slot, kek, code = _new_recovery_slot(keyslots, master_key, cost, code)
     kept = tuple(s for s in keyslots.slots if s.kind is not SlotKind.RECOVERY)
     _save(path, replace(keyslots, slots=(*kept, slot)), master_key, [(slot, kek)])
     return code

@@ -7,7 +7,7 @@ also finds which remembered credential it holds (see ``registry``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ..errors import KeyboundError, TokenNotFound
 from . import fido2_token, pcsc
@@ -16,10 +16,15 @@ from .openpgp.card import OpenPgpToken, probe
 from .prompter import Prompter
 
 
-def list_tokens() -> list[TokenRef]:
-    """All present tokens, OpenPGP cards first, in reader order."""
+def list_tokens(skip: Collection[str] = ()) -> list[TokenRef]:
+    """All present tokens, OpenPGP cards first, in reader order.
+
+    ``skip``: readers not to touch (a card in use there: a probe's disconnect
+    would reset it under its open connection)."""
     found: list[TokenRef] = []
     for reader in pcsc.list_readers():
+        if reader in skip:
+            continue
         try:
             transport = pcsc.PcscTransport(reader)
         except KeyboundError:
@@ -38,7 +43,7 @@ def list_tokens() -> list[TokenRef]:
             fido = None
         if fido is not None:
             found.append(fido)
-    found.extend(fido2_token.list_hid())
+    found.extend(r for r in fido2_token.list_hid() if r.reader not in skip)
     return found
 
 

@@ -58,6 +58,11 @@ class CredentialRegistry:
         entries = [_encode(k) for k in [*items, key]]
         self._write({"version": FORMAT_VERSION, "credentials": entries})
 
+    def remove(self, key: PublicKey) -> None:
+        """Forget a credential (its key was removed from the account)."""
+        items = [k for k in self.credentials() if k.credential_id != key.credential_id]
+        self._write({"version": FORMAT_VERSION, "credentials": [_encode(k) for k in items]})
+
     def _write(self, data: dict[str, Any]) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tokens", suffix=".tmp")
         try:

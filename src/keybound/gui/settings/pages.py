@@ -38,8 +38,15 @@ def _backups(bridge: Bridge, parent: QWidget) -> QWidget:
     return BackupsPage(bridge, parent)
 
 
+def _devices(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.devices import DevicesPage
+
+    return DevicesPage(bridge, parent)
+
+
 def settings_pages() -> list[PageSpec]:
     return [
-        PageSpec("backups", str(QT_TRANSLATE_NOOP("SettingsDialog", "Backups")), _backups),
         PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
+        PageSpec("devices", str(QT_TRANSLATE_NOOP("SettingsDialog", "Devices and keys")), _devices),
+        PageSpec("backups", str(QT_TRANSLATE_NOOP("SettingsDialog", "Backups")), _backups),
     ]

@@ -37,8 +37,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from keybound.client.chatview import TimelineEntry
 from keybound.client.values import MessageStatus
 from keybound.gui import text
-from keybound.gui.i18n import translate
 from keybound.gui.groups.lines import sentence
+from keybound.gui.i18n import translate
 from keybound.gui.models import roles
 
 Index = QModelIndex | QPersistentModelIndex

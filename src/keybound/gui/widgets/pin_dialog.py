@@ -27,6 +27,17 @@ PURPOSES = {
     "unlock": QT_TRANSLATE_NOOP("PinDialog", "to unlock Keybound"),
     "sign": QT_TRANSLATE_NOOP("PinDialog", "to sign with your security key"),
     "enroll": QT_TRANSLATE_NOOP("PinDialog", "to set up your security key"),
+    # the keys page (keybound.client.token_admin.PURPOSE_*): which of two keys is asked
+    "approve adding a spare key (this is your current key)": QT_TRANSLATE_NOOP(
+        "PinDialog", "to approve adding a spare key (this is your current key)"
+    ),
+    "add it as your spare key (this is the new key)": QT_TRANSLATE_NOOP(
+        "PinDialog", "to add it as your spare key (this is the new key)"
+    ),
+    "remove a key from your identity": QT_TRANSLATE_NOOP(
+        "PinDialog", "to remove a key from your identity"
+    ),
+    "replace your recovery code": QT_TRANSLATE_NOOP("PinDialog", "to replace your recovery code"),
 }
 OTHER_PURPOSE = QT_TRANSLATE_NOOP("PinDialog", "for your security key")
 

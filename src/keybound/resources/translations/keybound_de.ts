@@ -152,6 +152,17 @@
     </message>
 </context>
 <context>
+    <name>AddMembersDialog</name>
+    <message>
+        <source>Add members</source>
+        <translation>Mitglieder hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+</context>
+<context>
     <name>BackupsPage</name>
     <message>
         <source>Choose…</source>
@@ -721,6 +732,21 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>ContactPicker</name>
+    <message>
+        <source>Filter contacts</source>
+        <translation>Kontakte filtern</translation>
+    </message>
+    <message>
+        <source>Contacts to add</source>
+        <translation>Hinzuzufügende Kontakte</translation>
+    </message>
+    <message>
+        <source>No contacts to choose from yet.</source>
+        <translation>Noch keine Kontakte zur Auswahl.</translation>
+    </message>
+</context>
+<context>
     <name>ConversationDelegate</name>
     <message>
         <source>Message deleted</source>
@@ -758,6 +784,200 @@ Open it?</source>
             <numerusform>%n ungelesen</numerusform>
             <numerusform>%n ungelesen</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>ConversationTools</name>
+    <message>
+        <source>Group…</source>
+        <translation>Gruppe…</translation>
+    </message>
+    <message>
+        <source>Open the group page</source>
+        <translation>Die Gruppenseite öffnen</translation>
+    </message>
+</context>
+<context>
+    <name>DevicesPage</name>
+    <message>
+        <source>Computers</source>
+        <translation>Computer</translation>
+    </message>
+    <message>
+        <source>Computers of your identity</source>
+        <translation>Computer deiner Identität</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>Hinzugefügt</translation>
+    </message>
+    <message>
+        <source>Last seen</source>
+        <translation>Zuletzt gesehen</translation>
+    </message>
+    <message>
+        <source>Remove computer…</source>
+        <translation>Computer entfernen…</translation>
+    </message>
+    <message>
+        <source>Add a computer…</source>
+        <translation>Computer hinzufügen…</translation>
+    </message>
+    <message>
+        <source>To add a computer: install Keybound on it, plug in your security key (this one or a spare) and choose “Add this computer” in its first-run wizard. It appears in this list as soon as it has joined.</source>
+        <translation>So fügst du einen Computer hinzu: Installiere Keybound darauf, stecke deinen Sicherheitsschlüssel ein (diesen oder einen Ersatzschlüssel) und wähle im Einrichtungsassistenten „Diesen Computer hinzufügen“. Er erscheint in dieser Liste, sobald er dazugekommen ist.</translation>
+    </message>
+    <message>
+        <source>How to add a computer</source>
+        <translation>Wie man einen Computer hinzufügt</translation>
+    </message>
+    <message>
+        <source>Security keys</source>
+        <translation>Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Your security keys</source>
+        <translation>Deine Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <source>Plugged in</source>
+        <translation>Eingesteckt</translation>
+    </message>
+    <message>
+        <source>On this computer</source>
+        <translation>Auf diesem Computer</translation>
+    </message>
+    <message>
+        <source>Add a spare key…</source>
+        <translation>Ersatzschlüssel hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Remove key…</source>
+        <translation>Schlüssel entfernen…</translation>
+    </message>
+    <message>
+        <source>Change PIN…</source>
+        <translation>PIN ändern…</translation>
+    </message>
+    <message>
+        <source>Recovery code</source>
+        <translation>Wiederherstellungscode</translation>
+    </message>
+    <message>
+        <source>The recovery code unlocks Keybound on this computer without a key. Replace it if someone may have seen it; the old code stops working.</source>
+        <translation>Der Wiederherstellungscode entsperrt Keybound auf diesem Computer ohne Schlüssel. Ersetze ihn, wenn jemand ihn gesehen haben könnte; der alte Code gilt dann nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Replace recovery code…</source>
+        <translation>Wiederherstellungscode ersetzen…</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>%s (this computer)</source>
+        <translation>%s (dieser Computer)</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>no messages yet</source>
+        <translation>noch keine Nachrichten</translation>
+    </message>
+    <message>
+        <source>OpenPGP card</source>
+        <translation>OpenPGP-Karte</translation>
+    </message>
+    <message>
+        <source>FIDO2 key</source>
+        <translation>FIDO2-Schlüssel</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>unlocks it</source>
+        <translation>entsperrt ihn</translation>
+    </message>
+    <message>
+        <source>not enrolled here</source>
+        <translation>hier nicht eingerichtet</translation>
+    </message>
+    <message>
+        <source>Computer %s</source>
+        <translation>Computer %s</translation>
+    </message>
+    <message>
+        <source>Remove “%s” from your identity? It can no longer sign in to your account or read new messages. What it already stored stays on it. To use it again, add it again with your security key.</source>
+        <translation>„%s“ aus deiner Identität entfernen? Er kann sich dann nicht mehr bei deinem Konto anmelden und keine neuen Nachrichten mehr lesen. Was er schon gespeichert hat, bleibt auf ihm. Um ihn wieder zu nutzen, füge ihn mit deinem Sicherheitsschlüssel erneut hinzu.</translation>
+    </message>
+    <message>
+        <source>Remove computer</source>
+        <translation>Computer entfernen</translation>
+    </message>
+    <message>
+        <source>Removing “%s”… (your key signs this)</source>
+        <translation>„%s“ wird entfernt… (dein Schlüssel unterschreibt das)</translation>
+    </message>
+    <message>
+        <source>“%s” was removed.</source>
+        <translation>„%s“ wurde entfernt.</translation>
+    </message>
+    <message>
+        <source>Plug the spare key in next to your current key (a new key must be set up first with `keybound token init`). You are asked for your current key&apos;s PIN first, then for the spare key&apos;s. Your contacts see the new key and are asked to verify your keys again.</source>
+        <translation>Stecke den Ersatzschlüssel neben deinem jetzigen Schlüssel ein (ein neuer Schlüssel muss zuerst mit `keybound token init` eingerichtet werden). Du wirst zuerst nach der PIN deines jetzigen Schlüssels gefragt, dann nach der des Ersatzschlüssels. Deine Kontakte sehen den neuen Schlüssel und werden gebeten, deine Schlüssel erneut zu überprüfen.</translation>
+    </message>
+    <message>
+        <source>Add a spare key</source>
+        <translation>Ersatzschlüssel hinzufügen</translation>
+    </message>
+    <message>
+        <source>Adding the spare key…</source>
+        <translation>Der Ersatzschlüssel wird hinzugefügt…</translation>
+    </message>
+    <message>
+        <source>The spare key was added: it unlocks this computer and signs for you.</source>
+        <translation>Der Ersatzschlüssel wurde hinzugefügt: Er entsperrt diesen Computer und unterschreibt für dich.</translation>
+    </message>
+    <message>
+        <source>Remove this key? It no longer unlocks Keybound on this computer nor signs for your identity, and your contacts are asked to verify your keys again. Another of your keys must be plugged in to sign the change.</source>
+        <translation>Diesen Schlüssel entfernen? Er entsperrt Keybound auf diesem Computer dann nicht mehr und unterschreibt nicht mehr für deine Identität; deine Kontakte werden gebeten, deine Schlüssel erneut zu überprüfen. Ein anderer deiner Schlüssel muss eingesteckt sein, um die Änderung zu unterschreiben.</translation>
+    </message>
+    <message>
+        <source>Remove key</source>
+        <translation>Schlüssel entfernen</translation>
+    </message>
+    <message>
+        <source>Removing the key…</source>
+        <translation>Der Schlüssel wird entfernt…</translation>
+    </message>
+    <message>
+        <source>The key was removed.</source>
+        <translation>Der Schlüssel wurde entfernt.</translation>
+    </message>
+    <message>
+        <source>The PIN was changed.</source>
+        <translation>Die PIN wurde geändert.</translation>
+    </message>
+    <message>
+        <source>The recovery code was replaced; the old one no longer works.</source>
+        <translation>Der Wiederherstellungscode wurde ersetzt; der alte gilt nicht mehr.</translation>
     </message>
 </context>
 <context>
@@ -1324,6 +1544,101 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>GroupPage</name>
+    <message>
+        <source>Group</source>
+        <translation>Gruppe</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Gruppenname</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Umbenennen</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>Mitglied</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Rolle</translation>
+    </message>
+    <message>
+        <source>Security keys</source>
+        <translation>Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Add members…</source>
+        <translation>Mitglieder hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Leave group…</source>
+        <translation>Gruppe verlassen…</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
+    </message>
+    <message>
+        <source>You are no longer a member of this group.</source>
+        <translation>Du bist kein Mitglied dieser Gruppe mehr.</translation>
+    </message>
+    <message>
+        <source>You are an admin: you can add and remove members.</source>
+        <translation>Du bist Admin: Du kannst Mitglieder hinzufügen und entfernen.</translation>
+    </message>
+    <message>
+        <source>Only the group&apos;s admins can add or remove members.</source>
+        <translation>Nur die Admins der Gruppe können Mitglieder hinzufügen oder entfernen.</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>Du</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>Admin</translation>
+    </message>
+    <message>
+        <source>member</source>
+        <translation>Mitglied</translation>
+    </message>
+    <message>
+        <source>not a contact</source>
+        <translation>kein Kontakt</translation>
+    </message>
+    <message>
+        <source>Remove %1 from the group? They will not see anything sent after this.</source>
+        <translation>%1 aus der Gruppe entfernen? Danach Gesendetes wird für diese Person nicht mehr sichtbar.</translation>
+    </message>
+    <message>
+        <source>Remove member</source>
+        <translation>Mitglied entfernen</translation>
+    </message>
+    <message>
+        <source>Leave this group? You will not get its messages any more, and only an admin can add you again.</source>
+        <translation>Diese Gruppe verlassen? Du bekommst dann keine Nachrichten mehr aus ihr, und nur ein Admin kann dich wieder hinzufügen.</translation>
+    </message>
+    <message>
+        <source>Leave group</source>
+        <translation>Gruppe verlassen</translation>
+    </message>
+</context>
+<context>
     <name>HeaderActions</name>
     <message>
         <source>Contact…</source>
@@ -1587,6 +1902,10 @@ Open it?</source>
         <translation>Kontakt hinzufügen…</translation>
     </message>
     <message>
+        <source>New group…</source>
+        <translation>Neue Gruppe…</translation>
+    </message>
+    <message>
         <source>Settings…</source>
         <translation>Einstellungen…</translation>
     </message>
@@ -1763,6 +2082,45 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>NewGroupDialog</name>
+    <message>
+        <source>New group</source>
+        <translation>Neue Gruppe</translation>
+    </message>
+    <message>
+        <source>What the group is called</source>
+        <translation>Wie die Gruppe heißt</translation>
+    </message>
+    <message>
+        <source>Group name</source>
+        <translation>Gruppenname</translation>
+    </message>
+    <message>
+        <source>Create group</source>
+        <translation>Gruppe erstellen</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>Mitglieder</translation>
+    </message>
+    <message>
+        <source>Choose at least one member.</source>
+        <translation>Wähle mindestens ein Mitglied.</translation>
+    </message>
+    <message>
+        <source>1 member, and you</source>
+        <translation>1 Mitglied und du</translation>
+    </message>
+    <message>
+        <source>%1 members, and you</source>
+        <translation>%1 Mitglieder und du</translation>
+    </message>
+</context>
+<context>
     <name>NewPinPage</name>
     <message>
         <source>Choose a PIN</source>
@@ -1911,6 +2269,45 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>PinChangeDialog</name>
+    <message>
+        <source>Change PIN</source>
+        <translation>PIN ändern</translation>
+    </message>
+    <message>
+        <source>Change the PIN of key %s (it must be plugged in).</source>
+        <translation>Ändere die PIN des Schlüssels %s (er muss eingesteckt sein).</translation>
+    </message>
+    <message>
+        <source>Current PIN</source>
+        <translation>Jetzige PIN</translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation>Neue PIN</translation>
+    </message>
+    <message>
+        <source>New PIN again</source>
+        <translation>Neue PIN noch einmal</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>The two new PINs are not the same.</source>
+        <translation>Die beiden neuen PINs sind nicht gleich.</translation>
+    </message>
+    <message>
+        <source>Changing the PIN…</source>
+        <translation>Die PIN wird geändert…</translation>
+    </message>
+</context>
+<context>
     <name>PinDialog</name>
     <message>
         <source>to unlock Keybound</source>
@@ -1975,6 +2372,22 @@ Open it?</source>
     <message>
         <source>%d tries left.</source>
         <translation>Noch %d Versuche.</translation>
+    </message>
+    <message>
+        <source>to approve adding a spare key (this is your current key)</source>
+        <translation>um das Hinzufügen eines Ersatzschlüssels zu bestätigen (das ist dein jetziger Schlüssel)</translation>
+    </message>
+    <message>
+        <source>to add it as your spare key (this is the new key)</source>
+        <translation>um ihn als Ersatzschlüssel hinzuzufügen (das ist der neue Schlüssel)</translation>
+    </message>
+    <message>
+        <source>to remove a key from your identity</source>
+        <translation>um einen Schlüssel aus deiner Identität zu entfernen</translation>
+    </message>
+    <message>
+        <source>to replace your recovery code</source>
+        <translation>um deinen Wiederherstellungscode zu ersetzen</translation>
     </message>
 </context>
 <context>
@@ -2091,6 +2504,61 @@ Open it?</source>
     <message>
         <source>Matching conversations</source>
         <translation>Passende Unterhaltungen</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryDialog</name>
+    <message>
+        <source>Replace recovery code</source>
+        <translation>Wiederherstellungscode ersetzen</translation>
+    </message>
+    <message>
+        <source>Your new recovery code. Write it down now and keep it somewhere safe: it is shown only this once. The old code keeps working until you have typed this one back.</source>
+        <translation>Dein neuer Wiederherstellungscode. Schreib ihn jetzt auf und bewahre ihn sicher auf: Er wird nur dieses eine Mal gezeigt. Der alte Code gilt weiter, bis du diesen hier zurückgetippt hast.</translation>
+    </message>
+    <message>
+        <source>Making a new code…</source>
+        <translation>Ein neuer Code wird erzeugt…</translation>
+    </message>
+    <message>
+        <source>New recovery code</source>
+        <translation>Neuer Wiederherstellungscode</translation>
+    </message>
+    <message>
+        <source>I wrote it down</source>
+        <translation>Ich habe ihn aufgeschrieben</translation>
+    </message>
+    <message>
+        <source>Type the new recovery code as you wrote it down.</source>
+        <translation>Tippe den neuen Wiederherstellungscode so ein, wie du ihn aufgeschrieben hast.</translation>
+    </message>
+    <message>
+        <source>The new recovery code, typed back</source>
+        <translation>Der neue Wiederherstellungscode, zurückgetippt</translation>
+    </message>
+    <message>
+        <source>Replace the code</source>
+        <translation>Code ersetzen</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Replacing the recovery code… (your key&apos;s PIN is asked)</source>
+        <translation>Der Wiederherstellungscode wird ersetzt… (die PIN deines Schlüssels wird abgefragt)</translation>
+    </message>
+    <message>
+        <source>The recovery code was replaced; the old one no longer works.</source>
+        <translation>Der Wiederherstellungscode wurde ersetzt; der alte gilt nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
     </message>
 </context>
 <context>
@@ -2372,12 +2840,127 @@ Open it?</source>
         <translation>Einstellungsseiten</translation>
     </message>
     <message>
+        <source>About</source>
+        <translation>Über</translation>
+    </message>
+    <message>
+        <source>Devices and keys</source>
+        <translation>Geräte und Schlüssel</translation>
+    </message>
+    <message>
         <source>Backups</source>
         <translation>Datensicherung</translation>
     </message>
+</context>
+<context>
+    <name>SystemLine</name>
     <message>
-        <source>About</source>
-        <translation>Über</translation>
+        <source>1 week</source>
+        <translation>1 Woche</translation>
+    </message>
+    <message>
+        <source>%1 weeks</source>
+        <translation>%1 Wochen</translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation>1 Tag</translation>
+    </message>
+    <message>
+        <source>%1 days</source>
+        <translation>%1 Tage</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>1 Stunde</translation>
+    </message>
+    <message>
+        <source>%1 hours</source>
+        <translation>%1 Stunden</translation>
+    </message>
+    <message>
+        <source>1 minute</source>
+        <translation>1 Minute</translation>
+    </message>
+    <message>
+        <source>%1 minutes</source>
+        <translation>%1 Minuten</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1 Sekunde</translation>
+    </message>
+    <message>
+        <source>%1 seconds</source>
+        <translation>%1 Sekunden</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>you</source>
+        <translation>dich</translation>
+    </message>
+    <message>
+        <source>You created the group “%1”</source>
+        <translation>Du hast die Gruppe „%1“ erstellt</translation>
+    </message>
+    <message>
+        <source>%1 created the group “%2”</source>
+        <translation>%1 hat die Gruppe „%2“ erstellt</translation>
+    </message>
+    <message>
+        <source>You added %1</source>
+        <translation>Du hast %1 hinzugefügt</translation>
+    </message>
+    <message>
+        <source>%1 added %2</source>
+        <translation>%1 hat %2 hinzugefügt</translation>
+    </message>
+    <message>
+        <source>You removed %1</source>
+        <translation>Du hast %1 entfernt</translation>
+    </message>
+    <message>
+        <source>%1 removed %2</source>
+        <translation>%1 hat %2 entfernt</translation>
+    </message>
+    <message>
+        <source>You left the group</source>
+        <translation>Du hast die Gruppe verlassen</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>%1 hat die Gruppe verlassen</translation>
+    </message>
+    <message>
+        <source>You renamed the group to “%1”</source>
+        <translation>Du hast die Gruppe in „%1“ umbenannt</translation>
+    </message>
+    <message>
+        <source>%1 renamed the group to “%2”</source>
+        <translation>%1 hat die Gruppe in „%2“ umbenannt</translation>
+    </message>
+    <message>
+        <source>You turned disappearing messages off</source>
+        <translation>Du hast verschwindende Nachrichten ausgeschaltet</translation>
+    </message>
+    <message>
+        <source>%1 turned disappearing messages off</source>
+        <translation>%1 hat verschwindende Nachrichten ausgeschaltet</translation>
+    </message>
+    <message>
+        <source>You set disappearing messages to %1</source>
+        <translation>Du hast verschwindende Nachrichten auf %1 gestellt</translation>
+    </message>
+    <message>
+        <source>%1 set disappearing messages to %2</source>
+        <translation>%1 hat verschwindende Nachrichten auf %2 gestellt</translation>
+    </message>
+    <message>
+        <source>The conversation changed</source>
+        <translation>Die Unterhaltung wurde geändert</translation>
     </message>
 </context>
 <context>
@@ -2459,6 +3042,32 @@ Open it?</source>
     <message>
         <source>Messages</source>
         <translation>Nachrichten</translation>
+    </message>
+</context>
+<context>
+    <name>TimerButton</name>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
+    </message>
+    <message>
+        <source>Messages disappear after…</source>
+        <translation>Nachrichten verschwinden nach…</translation>
+    </message>
+    <message>
+        <source>Messages disappear after %1</source>
+        <translation>Nachrichten verschwinden nach %1</translation>
+    </message>
+    <message>
+        <source>Disappearing messages: off</source>
+        <translation>Verschwindende Nachrichten: aus</translation>
+    </message>
+</context>
+<context>
+    <name>TimerChoice</name>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
     </message>
 </context>
 <context>
@@ -2593,6 +3202,21 @@ Open it?</source>
     <message>
         <source>Cancel the upload</source>
         <translation>Hochladen abbrechen</translation>
+    </message>
+</context>
+<context>
+    <name>Verification</name>
+    <message>
+        <source>verified</source>
+        <translation>verifiziert</translation>
+    </message>
+    <message>
+        <source>keys changed</source>
+        <translation>Schlüssel geändert</translation>
+    </message>
+    <message>
+        <source>not verified</source>
+        <translation>nicht verifiziert</translation>
     </message>
 </context>
 <context>
