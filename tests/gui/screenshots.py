@@ -30,11 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keybound.backup.values import Phase, Progress
 from keybound.demo.relay import EmbeddedRelay
 from keybound.gui.app import Shell
 from keybound.gui.i18n import ENV_LANG, install_translations
 from keybound.gui.loop import application, install_loop
+from keybound.gui.settings import SettingsDialog
+from keybound.gui.settings.backups import BackupsPage
 from keybound.gui.theme import Scheme, Theme
+from keybound.gui.widgets.progress import ProgressDialog
 from keybound.token.worker import TokenWorker
 from tests.client.harness import PIN, Someone, befriend, create
 from tests.gui.texts import tree_texts
@@ -161,6 +165,38 @@ async def touch_overlay(stage: Stage) -> QWidget:
     shell.window.prompter.overlay.start()
     await asyncio.sleep(0.3)
     return shell.window
+
+
+async def _backups(stage: Stage) -> tuple[SettingsDialog, BackupsPage]:
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    dialog = chat.menu.open_settings("backups")
+    assert isinstance(dialog, SettingsDialog)
+    page = dialog.show_page("backups")
+    assert isinstance(page, BackupsPage)
+    await until(lambda: bool(page.last_run.text()))  # the schedule and keys were read
+    return dialog, page
+
+
+async def backups_page(stage: Stage) -> QWidget:
+    dialog, _page = await _backups(stage)
+    return dialog
+
+
+async def backups_progress(stage: Stage) -> QWidget:
+    _dialog, page = await _backups(stage)
+    progress = ProgressDialog(page.bridge, "create", page.tr("Backing up"), page)
+    progress.show()
+    progress.show_progress(Progress(Phase.WRITING, 1_200, 4_000, 3_400_000, 0))
+    return progress
+
+
+def close_settings(shell: Shell) -> None:
+    chat = shell.window.chat
+    for dialog in chat.findChildren(SettingsDialog) if chat is not None else []:
+        dialog.close()
+        dialog.deleteLater()
 
 
 async def invite_dialog(stage: Stage) -> QWidget:
@@ -297,6 +333,13 @@ SCENES: list[Scene] = [
     Scene("touch-overlay", touch_overlay, SIZE, ("Touch your security key", "Cancel")),
     Scene("main-window", main_window, SIZE, ("bob", HELLO)),
     Scene("offline-bar", offline_bar, SIZE, ("Offline", HELLO)),
+    Scene(
+        "backups-page",
+        backups_page,
+        None,
+        ("Backups", "Make a backup", "recovery code is not a backup key", "Back up now"),
+    ),
+    Scene("backups-progress", backups_progress, None, ("Backing up", "1200 of 4000", "Cancel")),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
     Scene("new-group", new_group, None, ("Create group", "Members", "Hikers", "bob")),
@@ -355,6 +398,8 @@ def tidy(stage: Stage, scene: Scene) -> None:
         stage.shell.window.prompter.overlay.stop()
     if scene.name == "offline-bar" and stage.shell is not None:
         stage.shell.window.offline_bar.hide()
+    if scene.name.startswith("backups-") and stage.shell is not None:
+        close_settings(stage.shell)
 
 
 def widget_texts(root: QWidget) -> list[str]:

@@ -24,6 +24,7 @@ from keybound.client.messenger import Messenger, Options
 from keybound.client.onboarding import SetupStep
 from keybound.client.tls_pin import normalize_fingerprint
 from keybound.client.token_watch import TokenChoice
+from keybound.client.tokens import PresentTokens
 from keybound.gui.bridge import Bridge
 from keybound.gui.wizard import FirstRunWizard, WizardState
 from keybound.gui.wizard.recovery import code_groups
@@ -31,6 +32,8 @@ from keybound.gui.wizard.tokens import ChoiceRole, TokenListModel
 from keybound.store.keyslots import TEST_COST
 from keybound.token.base import TokenKind, TokenRef, Transport
 from keybound.token.worker import TokenWorker
+from tests.client.harness import ENROLL
+from tests.client.harness import prompter as engine_prompter
 from tests.conftest import CardFactory, InsertedCard
 from tests.gui.conftest import Runner, until
 from tests.relay.server_fixtures import RelayProcess, free_port
@@ -281,3 +284,85 @@ def test_focusable_widgets_have_accessible_names_on_every_page(
     wizard.recovery.show_groups(["ABCDE", "FGHJK", "MNPQR", "STVWX"])
     assert unnamed_focusable(wizard) == []
     assert all(edit.accessibleName() for edit in wizard.findChildren(QLineEdit))
+
+
+BACKUP_PASSPHRASE = "correct horse battery staple 42"
+NOTE = "the spare key is in the blue drawer"
+
+
+def test_join_then_restore_the_history_from_a_key_backup_and_a_passphrase_backup(
+    arun: Runner,
+    virtual_card: CardFactory,
+    dev_relay: RelayProcess,
+    tmp_path: Path,
+    token_worker: TokenWorker,
+) -> None:
+    card = virtual_card("openpgp", slot=1)
+    source = PresentTokens(kind=TokenKind.OPENPGP, reader=card.reader)
+    to_card, to_passphrase = tmp_path / "to-card.age", tmp_path / "to-passphrase.age"
+
+    async def first_computer() -> tuple[bytes, int]:
+        opts = Options(
+            tokens=source, recovery_cost=TEST_COST, memory_security=False, token_worker=token_worker
+        )
+        messenger, _ = await Messenger.create_account(
+            tmp_path / "first", dev_relay.url, engine_prompter(), display_name="alice",
+            enroll=ENROLL, options=opts, tls_pin=dev_relay.fingerprint or True,
+        )  # fmt: skip
+        await messenger.wait_online(20)  # the identity is on the relay: the card finds it
+        notes = await messenger.create_group("notes", [])
+        await messenger.send_text(notes, NOTE)
+        info = await messenger.create_backup(to_card, to_keys=True)  # enrolls the card's key
+        await messenger.create_backup(to_passphrase, passphrase=BACKUP_PASSPHRASE)
+        identity = messenger.identity_id
+        await messenger.close()
+        return identity, info.counts.messages  # the note, and the group's own system line
+
+    identity, messages = arun(first_computer(), timeout=120)
+
+    async def join_and_restore(name: str, backup: Path, passphrase: str | None) -> None:
+        wizard, ready, unexpected_pins = make_wizard(tmp_path / name, token_worker)
+        await choose_card(wizard, card)
+        await trust_dev_relay(wizard, dev_relay)
+        await until(lambda: wizard.state is WizardState.JOIN_OFFER, timeout=20)
+        wizard.restore_choice.wanted.setChecked(True)
+        click(wizard.join.join)
+        assert "Choose the backup file" in wizard.join.error.text()
+        wizard.restore_choice.file.setText(str(backup))
+        click(wizard.join.join)
+        wizard.existing_pin.pin.setText(PIN)
+        click(wizard.existing_pin.next)
+        await until(lambda: wizard.state is WizardState.RESTORE, timeout=60)
+        await until(lambda: wizard.restore.restore.isEnabled())
+        page = wizard.restore
+        assert page.passphrase_box.isVisible() == (passphrase is not None)
+        if passphrase is not None:
+            assert "passphrase" in page.how.text()
+            page.passphrase.setText("not the right passphrase 99")
+            click(page.restore)
+            await until(lambda: page.error.isVisible(), timeout=30)
+            assert "Wrong backup passphrase" in page.error.text()
+            page.passphrase.setText(passphrase)
+            shoot(wizard, "restore")
+        else:
+            assert "opens with your security key" in page.how.text()
+        click(page.restore)
+        await until(lambda: page.next.isVisible(), timeout=60)
+        assert f"Restored: {messages} messages added (0 were here" in page.summary.text()
+        assert wizard.prompter.known_pin is None and wizard._join_pin is None
+        click(page.next)
+        await confirm_code(wizard, tmp_path)
+        assert len(ready) == 1 and unexpected_pins == []  # the join's PIN, typed once
+        messenger = ready[0]
+        assert isinstance(messenger, Messenger) and messenger.identity_id == identity
+        bodies = []
+        for summary in await messenger.conversations():
+            bodies += [
+                m.body for m in await messenger.history(summary.conversation.conversation_id, 10)
+            ]
+        assert NOTE in bodies
+        await messenger.close()
+        await close(wizard)
+
+    arun(join_and_restore("second", to_card, None), timeout=150)
+    arun(join_and_restore("third", to_passphrase, BACKUP_PASSPHRASE), timeout=150)

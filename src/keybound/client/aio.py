@@ -9,9 +9,16 @@ from keybound.errors import UserFacingError
 
 
 async def wait(event: asyncio.Event, timeout: float | None) -> None:
-    """Until ``event`` is set (or ``timeout`` seconds pass); then clear it."""
+    """Until ``event`` is set (or ``timeout`` seconds pass); then clear it.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it swallows a cancellation that
+    arrives while the event is being set (it returns the result instead), so a
+    ``while True`` loop around it outlived ``Session.stop`` and locking hung on
+    it.  ``asyncio.timeout`` tells its own cancellation from the caller's.
+    """
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await event.wait()
     event.clear()
 
 

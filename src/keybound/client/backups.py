@@ -22,6 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,12 +43,19 @@ from keybound.backup.values import BackupInfo, Control, Progress, RestoreSummary
 from keybound.client import account, actions
 from keybound.client import events as ev
 from keybound.client import settings as cfg
+from keybound.client.aio import wait
 from keybound.client.core import Core, Effects
 from keybound.client.identities import decode_chain
 from keybound.client.options import Options
 from keybound.client.profile import Profile
 from keybound.client.session import Session
-from keybound.errors import BackupError, BackupNoMatchingKey, KeyboundError, MalformedData
+from keybound.errors import (
+    BackupError,
+    BackupNoMatchingKey,
+    KeyboundError,
+    MalformedData,
+    UserFacingError,
+)
 from keybound.token.base import Token
 from keybound.token.prompter import Prompter
 from keybound.token.worker import TokenWorker
@@ -67,6 +75,17 @@ AUTO_NAME = re.compile(r"keybound-(\d{8}-\d{6})\.age")
 DEFAULT_KEEP = 5
 RETRY_S = 3600.0
 DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Automatic backups as set: every ``every_days`` days (0: off) into ``folder``, keeping
+    the newest ``keep``; ``last_at`` is when the last automatic backup was made (ms, 0: never)."""
+
+    every_days: int = 0
+    folder: str = ""
+    keep: int = DEFAULT_KEEP
+    last_at: int = 0
 
 
 def needs_passphrase(path: Path) -> bool:
@@ -325,14 +344,37 @@ class Backups:
     def settings_changed(self) -> None:
         self._wake.set()
 
+    async def schedule(self, session: Session) -> Schedule:
+        get, run = session.core.get_setting, session.db.run
+        return Schedule(
+            every_days=await run(get, cfg.BACKUP_EVERY_DAYS, 0),
+            folder=await run(get, cfg.BACKUP_FOLDER, ""),
+            keep=await run(get, cfg.BACKUP_KEEP, DEFAULT_KEEP),
+            last_at=await run(get, cfg.BACKUP_LAST_AT, 0),
+        )
+
+    async def set_schedule(self, session: Session, every_days: int, folder: str, keep: int) -> None:
+        """Check and store the schedule (the folder made absolute); the scheduler looks again."""
+        if every_days < 0 or keep < 1:
+            raise UserFacingError(
+                "Automatic backups run every 0 or more days (0: off) and keep 1 or more."
+            )
+        if every_days and not folder.strip():
+            raise UserFacingError("Automatic backups need a folder to go into.")
+        where = str(Path(folder.strip()).expanduser().absolute()) if folder.strip() else ""
+        set_, run = session.core.set_setting, session.db.run
+        await run(set_, cfg.BACKUP_EVERY_DAYS, every_days)
+        await run(set_, cfg.BACKUP_FOLDER, where)
+        await run(set_, cfg.BACKUP_KEEP, keep)
+        self.settings_changed()
+
     async def _scheduler(self, session: Session) -> None:
         while True:
             wait_s = await self._due_in(session)
             if wait_s is not None and wait_s <= 0:
                 wait_s = await self._automatic(session)
             self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), RETRY_S if wait_s is None else wait_s)
+            await wait(self._wake, RETRY_S if wait_s is None else wait_s)  # cancellable
 
     async def _due_in(self, session: Session) -> float | None:
         """Seconds until the next automatic backup; None when they are off."""

@@ -1066,6 +1066,15 @@ class Messenger:
     async def remove_backup_key(self, public: bytes) -> None:
         await self._backups.remove_key(self._need(), public)
 
+    async def backup_schedule(self) -> bk.Schedule:
+        """The automatic backups' settings and when the last one ran."""
+        return await self._backups.schedule(self._need())
+
+    async def set_backup_schedule(self, every_days: int, folder: str, keep: int) -> None:
+        """Automatic backups (to the backup keys) every ``every_days`` days (0: off) into
+        ``folder``, keeping the newest ``keep``; a bad combination is a UserFacingError."""
+        await self._backups.set_schedule(self._need(), every_days, folder, keep)
+
     async def export_history(
         self, dest: Path, *, fmt: str = "html", conversation_id: bytes | None = None,
         progress: bk.ProgressCallback | None = None,

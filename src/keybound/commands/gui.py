@@ -62,5 +62,7 @@ def run(args: argparse.Namespace, profile: Path) -> int:
     # import contract "only the GUI imports Qt" holds for every other command.
     app = importlib.import_module("keybound.gui.app")
     link = str(getattr(args, "link", "") or "")
-    code: int = app.run(profile, Options(tokens=session.token_source(args)), link=link)
+    # The app runs the automatic backups while it is unlocked, as `keybound listen` does.
+    options = Options(tokens=session.token_source(args), automatic_backups=True)
+    code: int = app.run(profile, options, link=link)
     return code

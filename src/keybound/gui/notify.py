@@ -1,5 +1,8 @@
 """Desktop notifications for new messages: the sender only, unless the person allows the text.
 
+A failed automatic backup is notified as well (always, even while the window
+is active: nobody was watching it run), with the engine's sentence.
+
 Whether the text may be shown is the engine setting ``notify_show_text``
 (default off: a notification is on screen for anyone to read).  Nothing is
 shown while locked, and nothing for messages we sent from another device.
@@ -33,6 +36,10 @@ class Notifier(QObject):
         bridge.engine_event.connect(self._on_event)
 
     def _on_event(self, event: object) -> None:
+        if isinstance(event, ev.BackupFailed):
+            if event.automatic:
+                self._show((self.tr("Automatic backup failed"), event.text))
+            return
         if not isinstance(event, ev.MessageReceived) or event.message.outgoing:
             return
         if event.message.content_type == SYSTEM:  # a group change: seen in the timeline

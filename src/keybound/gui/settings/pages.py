@@ -32,6 +32,12 @@ def _about(bridge: Bridge, parent: QWidget) -> QWidget:
     return AboutPage(bridge, parent)
 
 
+def _backups(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.backups import BackupsPage
+
+    return BackupsPage(bridge, parent)
+
+
 def _devices(bridge: Bridge, parent: QWidget) -> QWidget:
     from keybound.gui.settings.devices import DevicesPage
 
@@ -42,4 +48,5 @@ def settings_pages() -> list[PageSpec]:
     return [
         PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
         PageSpec("devices", str(QT_TRANSLATE_NOOP("SettingsDialog", "Devices and keys")), _devices),
+        PageSpec("backups", str(QT_TRANSLATE_NOOP("SettingsDialog", "Backups")), _backups),
     ]

@@ -185,7 +185,8 @@ class JoinPage(Page):
         self.text(
             self.tr(
                 "You can add this computer as a new device of that account. Your other devices "
-                "and your contacts learn of it; this computer starts with an empty history."
+                "and your contacts learn of it; this computer starts with an empty history, "
+                "unless you restore it from a backup."
             )
         )
         self.back = self.button(self.tr("Back"), self.tr("Back"))

@@ -19,6 +19,7 @@ class WizardState(enum.Enum):
     NEW_PIN = "new_pin"  # a blank token: new PIN twice (and admin PIN for OpenPGP)
     EXISTING_PIN = "existing_pin"  # a token with keys: its PIN (adopt or join)
     WORKING = "working"  # creating or joining, with progress and touch prompts
+    RESTORE = "restore"  # joined: the history from a backup file (passphrase or the key)
     RECOVERY_CODE = "recovery_code"  # shown once, in groups; save as file, print
     CONFIRM_CODE = "confirm_code"  # retype two groups it names
 

@@ -25,7 +25,9 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QStackedWidget, QVBoxLayout, QWidget
 
+from keybound.backup.values import RestoreSummary
 from keybound.client import onboarding
+from keybound.client.backups import needs_passphrase
 from keybound.client.messenger import Messenger, Options
 from keybound.client.onboarding import SetupStep
 from keybound.client.recovery_file import save_recovery_code
@@ -45,9 +47,11 @@ from keybound.errors import (
     WrongPin,
 )
 from keybound.gui.bridge import Bridge, describe
+from keybound.gui.settings.backups import restore_summary_text
 from keybound.gui.wizard import pages as p
 from keybound.gui.wizard.prompter import WizardPrompter
 from keybound.gui.wizard.recovery import code_groups, groups_to_retype, wrong_groups
+from keybound.gui.wizard.restore import RestoreChoice, RestorePage
 from keybound.gui.wizard.rules import MIN_ADMIN_PIN, MIN_PIN, pin_problem
 from keybound.gui.wizard.state import Purpose, WizardState
 from keybound.gui.wizard.tokens import ChoiceRole, TokenListModel
@@ -93,16 +97,22 @@ class FirstRunWizard(QWidget):
         self._code = ""
         self._asked = (1, 2)
         self._handed_over = False
+        self._restore_path: Path | None = None  # join: a backup to restore after joining
+        self._restore_needs_passphrase = False
+        self._join_pin: str | None = None  # kept only until the restore step is over
 
         self.welcome = p.WelcomePage()
         self.tokens = p.TokenPage(self.model)
         self.relay = p.RelayPage()
         self.trust = p.TrustPage()
         self.join = p.JoinPage()
+        self.restore_choice = RestoreChoice()
+        self.join.body.addWidget(self.restore_choice)
         self.name = p.NamePage()
         self.new_pin = p.NewPinPage()
         self.existing_pin = p.ExistingPinPage()
         self.working = p.WorkingPage()
+        self.restore = RestorePage()
         self.recovery = p.RecoveryPage()
         self.confirm = p.ConfirmPage()
         self.pages: dict[WizardState, p.Page] = {
@@ -115,6 +125,7 @@ class FirstRunWizard(QWidget):
             WizardState.NEW_PIN: self.new_pin,
             WizardState.EXISTING_PIN: self.existing_pin,
             WizardState.WORKING: self.working,
+            WizardState.RESTORE: self.restore,
             WizardState.RECOVERY_CODE: self.recovery,
             WizardState.CONFIRM_CODE: self.confirm,
         }
@@ -155,6 +166,13 @@ class FirstRunWizard(QWidget):
         self.working.cancel.clicked.connect(self._cancel_work)
         self.prompter.touch_requested.connect(lambda _label: self.working.touch.show())
         self.prompter.touch_finished.connect(self.working.touch.hide)
+        self.prompter.touch_requested.connect(lambda _label: self.restore.touch.show())
+        self.prompter.touch_finished.connect(self.restore.touch.hide)
+        self.restore.restore.clicked.connect(self._start_restore)
+        self.restore.passphrase.returnPressed.connect(self._start_restore)
+        self.restore.cancel.clicked.connect(self._cancel_work)
+        self.restore.skip.clicked.connect(self._show_code)
+        self.restore.next.clicked.connect(self._show_code)
         self.recovery.save.clicked.connect(self._save_dialog)
         self.recovery.print.clicked.connect(self._print_dialog)
         self.recovery.next.clicked.connect(self._code_written)
@@ -180,6 +198,7 @@ class FirstRunWizard(QWidget):
             WizardState.NEW_PIN: self.new_pin.pin,
             WizardState.EXISTING_PIN: self.existing_pin.pin,
             WizardState.CONFIRM_CODE: self.confirm.first,
+            WizardState.RESTORE: self.restore.passphrase,
         }.get(state)
         if focus is not None:
             focus.setFocus()
@@ -292,6 +311,10 @@ class FirstRunWizard(QWidget):
 
     def _join_chosen(self) -> None:
         assert self.choice is not None
+        if self.restore_choice.wanted.isChecked() and not self.restore_choice.file.text().strip():
+            self.join.show_error(self.tr("Choose the backup file to restore, or untick the box."))
+            return
+        self._restore_path = self.restore_choice.path()
         self.purpose = Purpose.JOIN
         self.existing_pin.prepare(self.choice, joining=True)
         self._pin_state = WizardState.EXISTING_PIN
@@ -356,6 +379,8 @@ class FirstRunWizard(QWidget):
         enroll = None
         if self.purpose is Purpose.CREATE and not choice.has_keys:  # FIDO2 with a PIN already
             enroll = EnrollOptions(current_user_pin=pin)
+        if self.purpose is Purpose.JOIN and self._restore_path is not None:
+            self._join_pin = pin  # a key backup is opened with the same key, PIN asked once
         self._start_work(enroll, pin)
 
     # --- creating or joining ----------------------------------------------------------
@@ -402,6 +427,8 @@ class FirstRunWizard(QWidget):
         work, self._work = self._work, None
         if work is not None:
             work.cancel()
+        if self.state is WizardState.RESTORE:
+            return  # the restore's own callback says so when the engine has rolled back
         page = self._pin_state
         self.go(page)
         self.pages[page].show_error(self.tr("Setup was cancelled; nothing was created."))
@@ -410,6 +437,68 @@ class FirstRunWizard(QWidget):
         self._work = None
         self._messenger, self._code = result
         self.recovery.show_groups(code_groups(self._code))
+        path = self._restore_path
+        if self.purpose is Purpose.JOIN and path is not None:
+            self.restore.prepare(path, False)
+            self.restore.restore.setEnabled(False)  # until the file's header was read
+            self.go(WizardState.RESTORE)
+            self._bridge.run(
+                asyncio.to_thread(needs_passphrase, path),
+                done=self._restore_ready, failed=self._restore_failed,
+            )  # fmt: skip
+            return
+        self._show_code()
+
+    # --- restoring after joining ------------------------------------------------------
+
+    def _restore_ready(self, needs: bool) -> None:
+        assert self._restore_path is not None
+        self._restore_needs_passphrase = needs
+        self.restore.prepare(self._restore_path, needs)
+        self.go(WizardState.RESTORE)
+
+    def _start_restore(self) -> None:
+        messenger, path = self._messenger, self._restore_path
+        if messenger is None or path is None or not self.restore.restore.isVisible():
+            return
+        secret: str | None = None
+        if self._restore_needs_passphrase:
+            secret = self.restore.passphrase.text()
+            if not secret:
+                self.restore.show_error(self.tr("Type the backup's passphrase."))
+                return
+        self.restore.clear_error()
+        self.restore.busy(True)
+        self.prompter.known_pin = self._join_pin
+        work = messenger.restore_backup(
+            path, passphrase=secret, progress=self.restore.show_progress
+        )
+        task = self._bridge.run(work, done=self._restored, failed=self._restore_failed)
+        self._work = task
+
+        def ended(t: asyncio.Task[RestoreSummary]) -> None:
+            self.prompter.known_pin = None
+            if t.cancelled() and self.state is WizardState.RESTORE:
+                self.restore.busy(False)
+                self.restore.show_error(self.tr("Restoring was cancelled; nothing was restored."))
+
+        task.add_done_callback(ended)
+
+    def _restored(self, summary: RestoreSummary) -> None:
+        self._work = None
+        self._join_pin = None  # restored: the key is not asked again
+        self.restore.done(restore_summary_text(summary))
+
+    def _restore_failed(self, error: BaseException) -> None:
+        self._work = None
+        self.restore.busy(False)
+        self.restore.show_error(describe(error))
+
+    def _show_code(self) -> None:
+        if self._work is not None:
+            return
+        self._join_pin = None
+        self.restore.passphrase.clear()
         self.go(WizardState.RECOVERY_CODE)
 
     def _work_failed(self, error: BaseException) -> None:
@@ -505,6 +594,7 @@ class FirstRunWizard(QWidget):
             await watch.stop()
         if self._work is not None:
             self._work.cancel()
+        self._join_pin = None
         if self._messenger is not None:  # made but never confirmed: close it
             await self._messenger.close()
             self._messenger = None

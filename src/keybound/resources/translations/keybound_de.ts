@@ -163,6 +163,333 @@
     </message>
 </context>
 <context>
+    <name>BackupsPage</name>
+    <message>
+        <source>Choose…</source>
+        <translation>Auswählen…</translation>
+    </message>
+    <message>
+        <source>Choose: {what}</source>
+        <translation>Auswählen: {what}</translation>
+    </message>
+    <message>
+        <source>A backup is one encrypted file of your history (contacts, conversations, messages and, if you like, downloaded attachments). It opens with the standard age tool, and it restores onto a new computer joined with your security key.</source>
+        <translation>Ein Backup ist eine verschlüsselte Datei deines Verlaufs (Kontakte, Unterhaltungen, Nachrichten und, wenn du willst, heruntergeladene Anhänge). Sie lässt sich mit dem Standardwerkzeug age öffnen und auf einem neuen Computer wiederherstellen, den du mit deinem Sicherheitsschlüssel hinzugefügt hast.</translation>
+    </message>
+    <message>
+        <source>Your recovery code is not a backup key: it unlocks this computer&apos;s vault, not a backup file. Keep the backup passphrase or a backup security key as well.</source>
+        <translation>Dein Wiederherstellungscode ist kein Backup-Schlüssel: Er entsperrt den Tresor dieses Computers, keine Backup-Datei. Bewahre auch die Backup-Passphrase oder einen Backup-Sicherheitsschlüssel auf.</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>Datensicherung</translation>
+    </message>
+    <message>
+        <source>Make a backup</source>
+        <translation>Backup erstellen</translation>
+    </message>
+    <message>
+        <source>Protect it with a passphrase</source>
+        <translation>Mit einer Passphrase schützen</translation>
+    </message>
+    <message>
+        <source>Protect the backup with a passphrase</source>
+        <translation>Das Backup mit einer Passphrase schützen</translation>
+    </message>
+    <message>
+        <source>Open it with my backup security keys (no passphrase)</source>
+        <translation>Mit meinen Backup-Sicherheitsschlüsseln öffnen (ohne Passphrase)</translation>
+    </message>
+    <message>
+        <source>Encrypt the backup to my security keys</source>
+        <translation>Das Backup für meine Sicherheitsschlüssel verschlüsseln</translation>
+    </message>
+    <message>
+        <source>Include downloaded attachments</source>
+        <translation>Heruntergeladene Anhänge einschließen</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Backup-Datei</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>Jetzt sichern</translation>
+    </message>
+    <message>
+        <source>Check or restore a backup</source>
+        <translation>Backup prüfen oder wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Checking decrypts the whole file and compares every part with its manifest; it changes nothing. Restoring merges the backup into this profile: messages that are here already are skipped and nothing is removed.</source>
+        <translation>Beim Prüfen wird die ganze Datei entschlüsselt und jeder Teil mit ihrem Manifest verglichen; dabei ändert sich nichts. Beim Wiederherstellen wird das Backup mit diesem Profil zusammengeführt: Nachrichten, die schon da sind, werden übersprungen, und nichts wird entfernt.</translation>
+    </message>
+    <message>
+        <source>Backup to check or restore</source>
+        <translation>Zu prüfendes oder wiederherzustellendes Backup</translation>
+    </message>
+    <message>
+        <source>Passphrase of the backup</source>
+        <translation>Passphrase des Backups</translation>
+    </message>
+    <message>
+        <source>only for a passphrase backup; a security key backup asks for your key</source>
+        <translation>nur für ein Passphrase-Backup; ein Schlüssel-Backup fragt nach deinem Schlüssel</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Datei:</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>Passphrase des Backups:</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Prüfen</translation>
+    </message>
+    <message>
+        <source>Check the backup</source>
+        <translation>Das Backup prüfen</translation>
+    </message>
+    <message>
+        <source>Restore into this profile</source>
+        <translation>In dieses Profil wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Restore the backup into this profile</source>
+        <translation>Das Backup in dieses Profil wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Readable copy (export)</source>
+        <translation>Lesbare Kopie (Export)</translation>
+    </message>
+    <message>
+        <source>The export is NOT encrypted: anyone who can read the folder can read your messages. Keep it safe and delete it when you are done.</source>
+        <translation>Der Export ist NICHT verschlüsselt: Wer den Ordner lesen kann, kann deine Nachrichten lesen. Bewahre ihn sicher auf und lösche ihn, wenn du fertig bist.</translation>
+    </message>
+    <message>
+        <source>Export format</source>
+        <translation>Exportformat</translation>
+    </message>
+    <message>
+        <source>Export formats</source>
+        <translation>Exportformate</translation>
+    </message>
+    <message>
+        <source>HTML pages (for reading)</source>
+        <translation>HTML-Seiten (zum Lesen)</translation>
+    </message>
+    <message>
+        <source>JSON (for programs)</source>
+        <translation>JSON (für Programme)</translation>
+    </message>
+    <message>
+        <source>New folder for the export</source>
+        <translation>Neuer Ordner für den Export</translation>
+    </message>
+    <message>
+        <source>Format:</source>
+        <translation>Dateiformat:</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>Ordner:</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>Export a readable copy</source>
+        <translation>Eine lesbare Kopie exportieren</translation>
+    </message>
+    <message>
+        <source>Automatic backups</source>
+        <translation>Automatische Backups</translation>
+    </message>
+    <message>
+        <source>While Keybound is unlocked it can back up by itself, to your backup security keys (no passphrase, no PIN needed to write them). If one fails you get a notification.</source>
+        <translation>Solange Keybound entsperrt ist, kann es von selbst sichern, für deine Backup-Sicherheitsschlüssel (zum Schreiben braucht es weder Passphrase noch PIN). Schlägt eines fehl, bekommst du eine Benachrichtigung.</translation>
+    </message>
+    <message>
+        <source>Back up every so many days</source>
+        <translation>Alle wie viele Tage sichern</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tage</translation>
+    </message>
+    <message>
+        <source>Folder for automatic backups</source>
+        <translation>Ordner für automatische Backups</translation>
+    </message>
+    <message>
+        <source>Keep the newest so many backups</source>
+        <translation>So viele der neuesten Backups behalten</translation>
+    </message>
+    <message>
+        <source>Every:</source>
+        <translation>Alle:</translation>
+    </message>
+    <message>
+        <source>Into:</source>
+        <translation>Nach:</translation>
+    </message>
+    <message>
+        <source>Keep the last:</source>
+        <translation>Die letzten behalten:</translation>
+    </message>
+    <message>
+        <source>Last automatic backup</source>
+        <translation>Letztes automatisches Backup</translation>
+    </message>
+    <message>
+        <source>Save schedule</source>
+        <translation>Zeitplan speichern</translation>
+    </message>
+    <message>
+        <source>Save the automatic backup schedule</source>
+        <translation>Den Zeitplan der automatischen Backups speichern</translation>
+    </message>
+    <message>
+        <source>Backup security keys</source>
+        <translation>Backup-Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Backups to security keys are encrypted to every key listed here; any one of them opens such a backup. Add your spare key too.</source>
+        <translation>Backups für Sicherheitsschlüssel werden für jeden hier aufgeführten Schlüssel verschlüsselt; jeder davon öffnet ein solches Backup. Füge auch deinen Ersatzschlüssel hinzu.</translation>
+    </message>
+    <message>
+        <source>No security key is set up for backups yet.</source>
+        <translation>Noch ist kein Sicherheitsschlüssel für Backups eingerichtet.</translation>
+    </message>
+    <message>
+        <source>Add the key that is plugged in</source>
+        <translation>Den eingesteckten Schlüssel hinzufügen</translation>
+    </message>
+    <message>
+        <source>Add the plugged-in key as a backup key</source>
+        <translation>Den eingesteckten Schlüssel als Backup-Schlüssel hinzufügen</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the selected backup key</source>
+        <translation>Den ausgewählten Backup-Schlüssel entfernen</translation>
+    </message>
+    <message>
+        <source>Save the backup as</source>
+        <translation>Backup speichern unter</translation>
+    </message>
+    <message>
+        <source>Keybound backups (*.age)</source>
+        <translation>Keybound-Backups (*.age)</translation>
+    </message>
+    <message>
+        <source>Choose a backup</source>
+        <translation>Ein Backup auswählen</translation>
+    </message>
+    <message>
+        <source>Keybound backups (*.age);;All files (*)</source>
+        <translation>Keybound-Backups (*.age);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Where the export folder goes</source>
+        <translation>Wohin der Exportordner kommt</translation>
+    </message>
+    <message>
+        <source>Another backup step is still running.</source>
+        <translation>Ein anderer Backup-Schritt läuft noch.</translation>
+    </message>
+    <message>
+        <source>Cancelled. Nothing was written.</source>
+        <translation>Abgebrochen. Es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>{path} exists already; choose another file.</source>
+        <translation>{path} gibt es schon; wähle eine andere Datei.</translation>
+    </message>
+    <message>
+        <source>Backed up {messages} messages and {files} attachment files to {path}.</source>
+        <translation>{messages} Nachrichten und {files} Anhangsdateien nach {path} gesichert.</translation>
+    </message>
+    <message>
+        <source>Backing up</source>
+        <translation>Sichern</translation>
+    </message>
+    <message>
+        <source>Choose the backup file first.</source>
+        <translation>Wähle zuerst die Backup-Datei.</translation>
+    </message>
+    <message>
+        <source>The backup is complete and intact: made {when}, {contacts} contacts, {conversations} conversations, {messages} messages, {files} attachment files.</source>
+        <translation>Das Backup ist vollständig und unversehrt: erstellt {when}, {contacts} Kontakte, {conversations} Unterhaltungen, {messages} Nachrichten, {files} Anhangsdateien.</translation>
+    </message>
+    <message>
+        <source>Checking the backup</source>
+        <translation>Backup wird geprüft</translation>
+    </message>
+    <message>
+        <source>Restoring the backup</source>
+        <translation>Backup wird wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>Exported to {path}. It is not encrypted: delete it when you no longer need it.</source>
+        <translation>Nach {path} exportiert. Der Export ist nicht verschlüsselt: Lösche ihn, wenn du ihn nicht mehr brauchst.</translation>
+    </message>
+    <message>
+        <source>Exporting</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>smartcard</source>
+        <translation>Smartcard</translation>
+    </message>
+    <message>
+        <source>security key</source>
+        <translation>Sicherheitsschlüssel</translation>
+    </message>
+    <message>
+        <source>Last automatic backup: {when}.</source>
+        <translation>Letztes automatisches Backup: {when}.</translation>
+    </message>
+    <message>
+        <source>No automatic backup has run yet.</source>
+        <translation>Es lief noch kein automatisches Backup.</translation>
+    </message>
+    <message>
+        <source>Automatic backups every {n} days into {folder}.</source>
+        <translation>Automatische Backups alle {n} Tage nach {folder}.</translation>
+    </message>
+    <message>
+        <source>Automatic backups are off.</source>
+        <translation>Automatische Backups sind aus.</translation>
+    </message>
+    <message>
+        <source>Added {key}.</source>
+        <translation>{key} hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>Choose the key to remove in the list.</source>
+        <translation>Wähle in der Liste den Schlüssel, der entfernt werden soll.</translation>
+    </message>
+    <message>
+        <source>Removed. New backups to security keys leave it out.</source>
+        <translation>Entfernt. Neue Backups für Sicherheitsschlüssel lassen ihn aus.</translation>
+    </message>
+    <message>
+        <source>Restored: {messages} messages added ({skipped} were here already), {conversations} conversations, {contacts} contacts, {reactions} reactions, {files} attachment files.</source>
+        <translation>Wiederhergestellt: {messages} Nachrichten hinzugefügt ({skipped} waren schon da), {conversations} Unterhaltungen, {contacts} Kontakte, {reactions} Reaktionen, {files} Anhangsdateien.</translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
         <source>Dismiss</source>
@@ -1116,6 +1443,10 @@ Open it?</source>
         <translation>Das Konto dieses Sicherheitsschlüssels wird auf dem Relay gesucht…</translation>
     </message>
     <message>
+        <source>Choose the backup file to restore, or untick the box.</source>
+        <translation>Wähle die Backup-Datei zum Wiederherstellen, oder entferne das Häkchen.</translation>
+    </message>
+    <message>
         <source>Type the name your contacts will see.</source>
         <translation>Gib den Namen ein, den deine Kontakte sehen.</translation>
     </message>
@@ -1174,6 +1505,14 @@ Open it?</source>
     <message>
         <source>Setup was cancelled; nothing was created.</source>
         <translation>Die Einrichtung wurde abgebrochen; es wurde nichts angelegt.</translation>
+    </message>
+    <message>
+        <source>Type the backup&apos;s passphrase.</source>
+        <translation>Gib die Passphrase des Backups ein.</translation>
+    </message>
+    <message>
+        <source>Restoring was cancelled; nothing was restored.</source>
+        <translation>Das Wiederherstellen wurde abgebrochen; es wurde nichts wiederhergestellt.</translation>
     </message>
     <message>
         <source>Save the recovery code</source>
@@ -1469,8 +1808,8 @@ Open it?</source>
         <translation>Dieser Sicherheitsschlüssel hat schon ein Konto</translation>
     </message>
     <message>
-        <source>You can add this computer as a new device of that account. Your other devices and your contacts learn of it; this computer starts with an empty history.</source>
-        <translation>Du kannst diesen Computer als neues Gerät zu diesem Konto hinzufügen. Deine anderen Geräte und deine Kontakte erfahren davon; dieser Computer beginnt mit einem leeren Verlauf.</translation>
+        <source>You can add this computer as a new device of that account. Your other devices and your contacts learn of it; this computer starts with an empty history, unless you restore it from a backup.</source>
+        <translation>Du kannst diesen Computer als neues Gerät zu diesem Konto hinzufügen. Deine anderen Geräte und deine Kontakte erfahren davon; dieser Computer beginnt mit einem leeren Verlauf, außer du stellst ihn aus einem Backup wieder her.</translation>
     </message>
     <message>
         <source>Back</source>
@@ -1839,6 +2178,10 @@ Open it?</source>
 <context>
     <name>Notifier</name>
     <message>
+        <source>Automatic backup failed</source>
+        <translation>Automatisches Backup fehlgeschlagen</translation>
+    </message>
+    <message>
         <source>someone new</source>
         <translation>jemand Neues</translation>
     </message>
@@ -1856,6 +2199,73 @@ Open it?</source>
     <message>
         <source>Error</source>
         <translation>Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>PassphraseChooser</name>
+    <message>
+        <source>Use this generated passphrase</source>
+        <translation>Diese erzeugte Passphrase verwenden</translation>
+    </message>
+    <message>
+        <source>Use a generated passphrase</source>
+        <translation>Eine erzeugte Passphrase verwenden</translation>
+    </message>
+    <message>
+        <source>Type my own passphrase</source>
+        <translation>Eine eigene Passphrase eingeben</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the passphrase</source>
+        <translation>Die Passphrase kopieren</translation>
+    </message>
+    <message>
+        <source>Another one</source>
+        <translation>Eine andere</translation>
+    </message>
+    <message>
+        <source>Generate another passphrase</source>
+        <translation>Eine andere Passphrase erzeugen</translation>
+    </message>
+    <message>
+        <source>I have written this passphrase down or stored it safely</source>
+        <translation>Ich habe diese Passphrase aufgeschrieben oder sicher gespeichert</translation>
+    </message>
+    <message>
+        <source>I have kept the passphrase</source>
+        <translation>Ich habe die Passphrase aufbewahrt</translation>
+    </message>
+    <message>
+        <source>Backup passphrase</source>
+        <translation>Backup-Passphrase</translation>
+    </message>
+    <message>
+        <source>Backup passphrase again</source>
+        <translation>Backup-Passphrase noch einmal</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>Deine Passphrase:</translation>
+    </message>
+    <message>
+        <source>Again:</source>
+        <translation>Noch einmal:</translation>
+    </message>
+    <message>
+        <source>At least 12 characters; a few unrelated words are easier to remember than symbols.</source>
+        <translation>Mindestens 12 Zeichen; ein paar Wörter ohne Zusammenhang merkt man sich leichter als Sonderzeichen.</translation>
+    </message>
+    <message>
+        <source>Write the passphrase down first (and tick the box): it is stored nowhere, and without it the backup cannot be opened.</source>
+        <translation>Schreib die Passphrase zuerst auf (und setze das Häkchen): Sie wird nirgends gespeichert, und ohne sie lässt sich das Backup nicht öffnen.</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ. Type the same one twice.</source>
+        <translation>Die beiden Passphrasen unterscheiden sich. Gib zweimal dieselbe ein.</translation>
     </message>
 </context>
 <context>
@@ -2027,6 +2437,57 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>ProgressDialog</name>
+    <message>
+        <source>Starting…</source>
+        <translation>Wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Done so far</source>
+        <translation>Bisher erledigt</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel this step</source>
+        <translation>Diesen Schritt abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message>
+        <source>{done} of {total} messages, {mb:.1f} MB</source>
+        <translation>{done} von {total} Nachrichten, {mb:.1f} MB</translation>
+    </message>
+    <message>
+        <source>{done} messages, {mb:.1f} MB</source>
+        <translation>{done} Nachrichten, {mb:.1f} MB</translation>
+    </message>
+    <message>
+        <source>Writing the encrypted backup…</source>
+        <translation>Das verschlüsselte Backup wird geschrieben…</translation>
+    </message>
+    <message>
+        <source>Decrypting and checking the backup…</source>
+        <translation>Das Backup wird entschlüsselt und geprüft…</translation>
+    </message>
+    <message>
+        <source>Writing the readable copy…</source>
+        <translation>Die lesbare Kopie wird geschrieben…</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <translation>In Arbeit…</translation>
+    </message>
+</context>
+<context>
     <name>QuickSwitcher</name>
     <message>
         <source>Go to conversation</source>
@@ -2171,6 +2632,112 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>RestoreChoice</name>
+    <message>
+        <source>Then restore my history from a backup file</source>
+        <translation>Danach meinen Verlauf aus einer Backup-Datei wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Restore the history from a backup file</source>
+        <translation>Den Verlauf aus einer Backup-Datei wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Backup file</source>
+        <translation>Backup-Datei</translation>
+    </message>
+    <message>
+        <source>a Keybound backup (.age)</source>
+        <translation>ein Keybound-Backup (.age)</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Auswählen…</translation>
+    </message>
+    <message>
+        <source>Choose the backup file</source>
+        <translation>Die Backup-Datei auswählen</translation>
+    </message>
+    <message>
+        <source>Choose your backup</source>
+        <translation>Dein Backup auswählen</translation>
+    </message>
+    <message>
+        <source>Keybound backups (*.age);;All files (*)</source>
+        <translation>Keybound-Backups (*.age);;Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
+    <name>RestorePage</name>
+    <message>
+        <source>Restore your history</source>
+        <translation>Deinen Verlauf wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Backup passphrase</source>
+        <translation>Backup-Passphrase</translation>
+    </message>
+    <message>
+        <source>Backup passphrase:</source>
+        <translation>Backup-Passphrase:</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Touch your key now.</source>
+        <translation>Berühre jetzt deinen Sicherheitsschlüssel.</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Überspringen</translation>
+    </message>
+    <message>
+        <source>Skip restoring the history</source>
+        <translation>Das Wiederherstellen des Verlaufs überspringen</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel restoring</source>
+        <translation>Das Wiederherstellen abbrechen</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>Wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Restore the history</source>
+        <translation>Den Verlauf wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>Weiter</translation>
+    </message>
+    <message>
+        <source>From {path}</source>
+        <translation>Aus {path}</translation>
+    </message>
+    <message>
+        <source>This backup is protected by a passphrase. Type it here.</source>
+        <translation>Dieses Backup ist mit einer Passphrase geschützt. Gib sie hier ein.</translation>
+    </message>
+    <message>
+        <source>This backup opens with your security key; keep it plugged in.</source>
+        <translation>Dieses Backup öffnet sich mit deinem Sicherheitsschlüssel; lass ihn eingesteckt.</translation>
+    </message>
+    <message>
+        <source>Decrypting and checking the backup…</source>
+        <translation>Das Backup wird entschlüsselt und geprüft…</translation>
+    </message>
+    <message>
+        <source>{n} messages read, {mb:.1f} MB</source>
+        <translation>{n} Nachrichten gelesen, {mb:.1f} MB</translation>
+    </message>
+</context>
+<context>
     <name>SafetyPanel</name>
     <message>
         <source>Compare this number with %1, in person or on a call you trust, or scan the code on their screen. If it is the same on both sides, nobody sits between you.</source>
@@ -2256,6 +2823,13 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>Section</name>
+    <message>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
@@ -2272,6 +2846,10 @@ Open it?</source>
     <message>
         <source>Devices and keys</source>
         <translation>Geräte und Schlüssel</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>Datensicherung</translation>
     </message>
 </context>
 <context>
