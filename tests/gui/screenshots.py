@@ -45,6 +45,8 @@ from tests.gui.texts import tree_texts
 
 SIZE = (960, 640)
 HELLO = "Are we still on for the hike on Saturday?"
+GROUP = "Hikers"  # the group the group scenes show
+GROUP_TEXT = "Saturday, 9:00 at the trailhead. Bring water."
 
 
 @dataclass
@@ -258,7 +260,7 @@ async def new_group(stage: Stage) -> QWidget:
     dialog = chat.menu.open_new_group()
     assert isinstance(dialog, NewGroupDialog)
     await until(lambda: dialog.picker.list.count() > 0)
-    dialog.name.setText("Hikers")
+    dialog.name.setText(GROUP)
     bob = next(c for c in await chat.bridge.messenger.contacts() if c.display_name == "bob")
     dialog.picker.choose(bob.identity_id)
     stage.extra.append(dialog)
@@ -276,13 +278,13 @@ async def _group(stage: Stage) -> bytes:
         if isinstance(widget, NewGroupDialog):
             widget.close()  # the new-group scene's dialog
     m = chat.bridge.messenger
-    found = [s for s in await m.conversations() if s.conversation.name == "Hikers"]
+    found = [s for s in await m.conversations() if s.conversation.name == GROUP]
     if found:
         return found[0].conversation.conversation_id
     bob = next(c for c in await m.contacts() if c.display_name == "bob")
-    gid = await m.create_group("Hikers", [bob.identity_id])
+    gid = await m.create_group(GROUP, [bob.identity_id])
     await m.set_disappearing(gid, 86400)
-    await m.send_text(gid, "Saturday, 9:00 at the trailhead. Bring water.")
+    await m.send_text(gid, GROUP_TEXT)
     show_conversation(chat, gid)
     await until(lambda: chat.conversation_id == gid and len(chat.timeline.entries) == 3)
     return gid
@@ -342,14 +344,14 @@ SCENES: list[Scene] = [
     Scene("backups-progress", backups_progress, None, ("Backing up", "1200 of 4000", "Cancel")),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
-    Scene("new-group", new_group, None, ("Create group", "Members", "Hikers", "bob")),
+    Scene("new-group", new_group, None, ("Create group", "Members", GROUP, "bob")),
     Scene(
         "group-conversation",
         group_conversation,
         SIZE,
-        ("Hikers", "You created the group", "You set disappearing messages to 1 day"),
+        (GROUP, "You created the group", "You set disappearing messages to 1 day"),
     ),
-    Scene("group-page", group_page, None, ("Hikers", "Members", "admin", "Leave group…")),
+    Scene("group-page", group_page, None, (GROUP, "Members", "admin", "Leave group…")),
     Scene("invite", invite_dialog, None, ("Invite someone", "Copy", "Save as PNG…")),
     Scene("add-contact", add_dialog, None, ("Name in the link", "carol", "Relay", "Add")),
     Scene(

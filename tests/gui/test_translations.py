@@ -34,7 +34,7 @@ from keybound.token.base import TokenKind, TokenRef, Transport
 from keybound.token.worker import TokenWorker
 from tests.client.harness import Someone
 from tests.gui.conftest import Runner
-from tests.gui.screenshots import HELLO, SCENES, Stage, cast, tidy
+from tests.gui.screenshots import GROUP, GROUP_TEXT, HELLO, SCENES, Stage, cast, tidy
 from tests.gui.texts import tree_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +178,8 @@ def content(text: str) -> bool:
     rest = text.replace("\u2068", "").replace("\u2069", "")
     rest = re.sub(r"\b(?:keybound|wss?|https?)://\S+", "", rest)  # links and relay addresses
     rest = re.sub(r"\b[0-9a-f]{4}(?: [0-9a-f]{4})*\b", "", rest)  # IDs in hex groups
-    people = [HELLO, TOKEN_LABEL, "Reader 0", "alice", "bob", getpass.getuser(), *GROUPS]
+    people = [HELLO, GROUP_TEXT, GROUP, TOKEN_LABEL, "Reader 0", "alice", "bob", "carol"]
+    people += [getpass.getuser(), *GROUPS]
     for word in [*people, *sorted(SAME_IN_GERMAN, key=len, reverse=True)]:
         rest = rest.replace(word, "")
     return re.search(r"[^\W\d_]", rest) is None
