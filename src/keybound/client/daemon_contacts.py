@@ -12,7 +12,8 @@ import base64
 import binascii
 from typing import Any
 
-from keybound.client.daemon import Json, Service, _op, _str, contact_json
+from keybound.client.daemon import Service, _op, _str
+from keybound.client.daemon_json import Json, contact_json
 from keybound.errors import InvalidSafetyCode, UserFacingError
 
 

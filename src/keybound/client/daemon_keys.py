@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from keybound.client.daemon import Json, Service, _op, _str
+from keybound.client.daemon import Service, _op, _str
+from keybound.client.daemon_json import Json
 from keybound.client.token_admin import IdentityToken, SpareTokens
 from keybound.errors import UserFacingError
 from keybound.token.base import TokenKind

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from keybound.client import events as ev
-from keybound.client.daemon import Json, Service, _op, _str, contact_json
+from keybound.client.daemon import Service, _op, _str
+from keybound.client.daemon_json import Json, contact_json
 from keybound.client.requests import RequestInfo
 
 
@@ -23,16 +23,6 @@ def request_json(r: RequestInfo) -> Json:
         "last_at": r.last_at,
         "preview": r.preview,
         "safety_number": r.safety_number,
-    }
-
-
-def event_json(event: ev.MessageRequestReceived | ev.MessageRequestChanged) -> Json:
-    if isinstance(event, ev.MessageRequestReceived):
-        return {"type": "message_request", "identity_id": event.identity_id.hex()}
-    return {
-        "type": "message_request_changed",
-        "identity_id": event.identity_id.hex(),
-        "outcome": event.outcome,
     }
 
 

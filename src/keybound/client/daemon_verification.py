@@ -12,46 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from keybound.client import events as ev
-from keybound.client.daemon import Json, Names, Service, _hex_id, _op, _str, contact_json
-from keybound.client.values import IdentityAlert
-
-EVENTS = (
-    ev.VerificationRequested, ev.VerificationCodes, ev.VerificationDone, ev.IdentityAlertChanged,
-)  # fmt: skip
-
-
-def alert_json(alert: IdentityAlert | None) -> Json:
-    if alert is None:
-        return None
-    return {"kind": alert.kind, "at": alert.at, "detail": alert.detail, "held": alert.held}
-
-
-def event_json(event: ev.Event, names: Names) -> Json | None:
-    if isinstance(event, ev.VerificationRequested):
-        return {
-            "type": "verification_requested", "tx": event.tx.hex(),
-            "identity_id": event.identity_id.hex(), "name": names.person(event.identity_id),
-            "device_id": event.device_id.hex(), "accepted": event.accepted,
-        }  # fmt: skip
-    if isinstance(event, ev.VerificationCodes):
-        return {
-            "type": "verification_codes", "tx": event.tx.hex(),
-            "identity_id": event.identity_id.hex(),
-            "emoji": [[e, name] for e, name in event.emoji], "decimals": list(event.decimals),
-        }  # fmt: skip
-    if isinstance(event, ev.VerificationDone):
-        return {
-            "type": "verification_done", "tx": event.tx.hex(),
-            "identity_id": event.identity_id.hex(), "outcome": event.outcome,
-            "reason": event.reason,
-        }  # fmt: skip
-    if isinstance(event, ev.IdentityAlertChanged):
-        return {
-            "type": "identity_alert", "identity_id": event.identity_id.hex(),
-            "name": names.person(event.identity_id), "alert": alert_json(event.alert),
-        }  # fmt: skip
-    return None
+from keybound.client.daemon import Service, _hex_id, _op, _str
+from keybound.client.daemon_json import Json, alert_json, contact_json
 
 
 def _tx(args: dict[str, Any]) -> bytes:

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from keybound.client.daemon import OPS, DaemonClient, Json, Service
+from keybound.client.daemon import OPS, DaemonClient, Service
+from keybound.client.daemon_json import Json
 from keybound.client.messenger import Messenger
 from keybound.errors import InvalidInvite, NoWindow
 

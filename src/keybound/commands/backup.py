@@ -27,7 +27,7 @@ from ..backup.values import BackupInfo, Control, Progress, RestoreSummary
 from ..client import events as ev
 from ..client import settings as cfg
 from ..client.backups import needs_passphrase
-from ..client.daemon import Json
+from ..client.daemon_json import Json
 from ..client.messenger import Messenger
 from ..errors import (
     BackupError,

@@ -20,7 +20,8 @@ from typing import TextIO
 
 from ..client import events as ev
 from ..client.autounlock import unlock_when_back
-from ..client.daemon import DaemonClient, DaemonServer, Names, event_json, names_of
+from ..client.daemon import DaemonClient, DaemonServer
+from ..client.daemon_json import Names, event_json, names_of
 from ..client.messenger import EventStream, Messenger
 from ..client.values import LockReason
 from ..errors import EngineLocked, KeyboundError, ProfileInUse

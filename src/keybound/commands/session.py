@@ -33,11 +33,11 @@ from ..client.daemon import (
     RELAY,
     DaemonClient,
     DaemonUnavailable,
-    Json,
     Service,
     error_kind,
     remove_stale,
 )
+from ..client.daemon_json import Json
 from ..client.link import LinkState
 from ..client.messenger import Messenger, Options
 from ..client.tokens import PresentTokens

@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..client.daemon import DaemonClient, event_json, names_of
+from ..client.daemon import DaemonClient
+from ..client.daemon_json import event_json, names_of
 from ..client.display import visible
 from . import render, session
 
