@@ -118,6 +118,12 @@ class PayloadReader:
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes (all that is left for -1); b"" only at the authenticated end."""
+        plain, offset = self._plain, self._offset
+        if 0 < size <= len(plain) - offset:
+            # Within the current chunk (a whole one, for a reader asking in chunks): a
+            # slice, which for a whole chunk is the chunk itself, not a copy.
+            self._offset = offset + size
+            return plain[offset : offset + size]
         out = bytearray()
         while size < 0 or len(out) < size:
             if self._offset >= len(self._plain):

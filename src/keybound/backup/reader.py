@@ -20,9 +20,11 @@ from keybound.errors import BackupDamaged, BackupTooNew
 from . import layout as L
 from .age_file import open_payload
 from .age_recipients import Identity
+from .age_stream import CHUNK
 from .values import FORMAT_VERSION, BackupInfo, Control, Counts, Phase, Progress
 
-BATCH = 1000
+BATCH = 2000
+READ_BLOCK = 1024 * 1024
 
 
 class Target(Protocol):
@@ -142,18 +144,35 @@ class _Walk:
         self.target.begin(identity, created)
 
     def _messages(self, data: _Hashing, name: str) -> None:
+        """The records of one message part, read in blocks (one hash update, one
+        cancel check per block) and split into lines as ``readline`` would."""
         batch: list[dict[str, Any]] = []
-        while line := data.readline():
+        tail = b""
+        while True:
             self.control.check()
-            record = L.loads(line, name)
-            if not isinstance(record, dict):
-                raise BackupDamaged(f"a record in {name} is malformed")
-            batch.append(record)
-            self.counts["reactions"] += len(record.get("reactions") or ())
-            self.counts["receipts"] += len(record.get("receipts") or ())
-            if len(batch) >= BATCH:
-                self._flush(batch)
+            block = data.read(READ_BLOCK)
+            if not block:
+                break
+            lines = (tail + block).split(b"\n") if tail else block.split(b"\n")
+            tail = lines.pop()  # the start of a line the next block ends
+            for line in lines:
+                self._record(line, name, batch)
+        if tail:
+            self._record(tail, name, batch)
         self._flush(batch)
+
+    def _record(self, line: bytes, name: str, batch: list[dict[str, Any]]) -> None:
+        record = L.loads_record(line, name)
+        if not isinstance(record, dict):
+            raise BackupDamaged(f"a record in {name} is malformed")
+        batch.append(record)
+        reactions, receipts = record.get("reactions"), record.get("receipts")
+        if reactions:
+            self.counts["reactions"] += len(reactions)
+        if receipts:
+            self.counts["receipts"] += len(receipts)
+        if len(batch) >= BATCH:
+            self._flush(batch)
 
     def _flush(self, batch: list[dict[str, Any]]) -> None:
         if batch:
@@ -210,7 +229,8 @@ def read_backup(
     payload = open_payload(source, identities)
     walk = _Walk(target, control, source, file_size)
     try:
-        with tarfile.open(fileobj=payload, mode="r|") as tar:  # type: ignore[call-overload]
+        # Reads of whole age chunks: the payload hands them over without a copy.
+        with tarfile.open(fileobj=payload, mode="r|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
             for member in tar:
                 control.check()
                 if not member.isreg():

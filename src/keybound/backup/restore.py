@@ -36,6 +36,7 @@ from .values import Control, Counts, RestoreSummary
 
 NOT_SENT = "It had not been sent when the backup was made."
 SettingsSink = Callable[[dict[str, Any]], None]
+_EMPTY: list[dict[str, Any]] = []
 
 
 class HistoryImport:
@@ -117,9 +118,10 @@ class HistoryImport:
     def messages(self, records: list[dict[str, Any]]) -> None:
         what = "a message file"
         rows, reactions, receipts, attachments = [], [], [], []
+        known, columns = self.conversation_ids, L.MESSAGE_COLUMNS
         for record in records:
-            values = L.from_json(L.MESSAGE_COLUMNS, record, what)
-            if values[1] not in self.conversation_ids:
+            values = L.from_json(columns, record, what)
+            if values[1] not in known:
                 raise BackupDamaged("a message belongs to no conversation of the backup")
             if values[12] == "sending":
                 values[12], values[13] = "failed", NOT_SENT
@@ -135,26 +137,23 @@ class HistoryImport:
             [r[2] for r in rows] + [r[1] for r in reactions] + [r[2] for r in receipts]
         )
         self.seen_messages += len(rows)
-        self.added["messages"] += self.db.executemany(
-            f"INSERT OR IGNORE INTO messages ({', '.join(L.MESSAGE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(L.MESSAGE_COLUMNS))})",
-            rows,
+        # One statement per many rows (Database.insert_many says why).
+        self.added["messages"] += self.db.insert_many(
+            f"INSERT OR IGNORE INTO messages ({', '.join(columns)})", len(columns), rows
         )
-        self.added["reactions"] += self.db.executemany(
-            "INSERT OR IGNORE INTO reactions (message_id, sender_identity, emoji, reacted_at) "
-            "VALUES (?, ?, ?, ?)",
-            reactions,
-        )
-        self.added["receipts"] += self.db.executemany(
+        self.added["reactions"] += self.db.insert_many(
+            "INSERT OR IGNORE INTO reactions (message_id, sender_identity, emoji, reacted_at)",
+            4, reactions,
+        )  # fmt: skip
+        self.added["receipts"] += self.db.insert_many(
             "INSERT OR IGNORE INTO receipts (message_id, recipient_device, recipient_identity, "
-            "delivered_at, read_at) VALUES (?, ?, ?, ?, ?)",
-            receipts,
-        )
-        self.db.executemany(
-            f"INSERT OR IGNORE INTO attachments (message_id, {', '.join(L.ATTACHMENT_COLUMNS)}) "
-            f"VALUES (?, {', '.join('?' * len(L.ATTACHMENT_COLUMNS))})",
-            attachments,
-        )
+            "delivered_at, read_at)",
+            5, receipts,
+        )  # fmt: skip
+        self.db.insert_many(
+            f"INSERT OR IGNORE INTO attachments (message_id, {', '.join(L.ATTACHMENT_COLUMNS)})",
+            1 + len(L.ATTACHMENT_COLUMNS), attachments,
+        )  # fmt: skip
 
     def attachment(self, message_id: bytes, position: int, data: IO[bytes], size: int) -> None:
         row = self.db.query_one(
@@ -221,7 +220,9 @@ class HistoryImport:
 
 
 def _list(record: dict[str, Any], key: str, what: str) -> list[dict[str, Any]]:
-    value = record.get(key, [])
+    value = record.get(key, _EMPTY)
+    if value == _EMPTY:  # the common case, checked without walking anything
+        return _EMPTY
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise BackupDamaged(f"a record in {what} is malformed")
     return value
