@@ -10,9 +10,11 @@ kinds), a file of a newer format :class:`BackupTooNew`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO, Any, BinaryIO, Protocol
 
 from keybound.errors import BackupDamaged, BackupTooNew
@@ -218,6 +220,25 @@ def _jsonl(data: _Hashing, name: str) -> list[dict[str, Any]]:
     return records
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a backup is walked.
+
+    A walk allocates a few dicts per message and holds a batch of them, so the
+    collector ran every few hundred records, scanning the batch each time: a
+    tenth of a restore. The records hold no cycles (reference counting frees
+    them); the collector is switched back on (if it was on) when the walk ends,
+    and collects whatever the rest of the process left meanwhile.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def read_backup(
     source: BinaryIO,
     identities: Sequence[Identity],
@@ -230,7 +251,10 @@ def read_backup(
     walk = _Walk(target, control, source, file_size)
     try:
         # Reads of whole age chunks: the payload hands them over without a copy.
-        with tarfile.open(fileobj=payload, mode="r|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
+        with (
+            _collector_paused(),
+            tarfile.open(fileobj=payload, mode="r|", bufsize=CHUNK) as tar,  # type: ignore[call-overload]
+        ):
             for member in tar:
                 control.check()
                 if not member.isreg():

@@ -62,7 +62,7 @@ WRITER_CACHE_KIB = 32 * 1024
 READER_CACHE_KIB = 16 * 1024
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 # Rows per statement of insert_many (each statement's SQL text is cached by sqlite3).
-INSERT_ROWS = 500
+INSERT_ROWS = 512  # a power of two (see insert_many)
 
 # Primary result codes (the low byte of an extended code), from sqlite3.h.
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
@@ -228,12 +228,18 @@ class Database:
         data at each one, so one statement per row writes one index segment per
         message (and merges them). One statement per many rows flushes once.
         """
-        changed = 0
+        changed, start, marks = 0, 0, "(" + ", ".join("?" * width) + ")"
         try:
-            for start in range(0, len(rows), INSERT_ROWS):
-                part = rows[start : start + INSERT_ROWS]
-                marks = "(" + ", ".join("?" * width) + ")"
-                sql = f"{head} VALUES {', '.join([marks] * len(part))}"
+            while start < len(rows):
+                # Statements of INSERT_ROWS rows, then of powers of two for the rest: a
+                # few distinct statements, so the connection's statement cache (whose
+                # statements are large) holds few, and memory stays flat.
+                count = INSERT_ROWS
+                while count > len(rows) - start:
+                    count //= 2
+                part = rows[start : start + count]
+                start += count
+                sql = f"{head} VALUES {', '.join([marks] * count)}"
                 flat = [value for row in part for value in row]
                 changed += int(self._conn.execute(sql, flat).rowcount)
         except sqlcipher.DatabaseError as exc:
