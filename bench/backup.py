@@ -56,7 +56,7 @@ from keybound.backup.age_recipients import (
 from keybound.backup.values import Control
 from keybound.backup.writer import _PAGE_SQL as PAGE_SQL  # the backup's own query
 from keybound.protocol.ids import new_message_id
-from keybound.store.database import Database
+from keybound.store.database import INSERT_ROWS, Database
 
 KEY = bytes(range(32))
 ME = b"\x11" * 32
@@ -176,8 +176,8 @@ def child_insert(root: Path) -> None:
     spent += time.perf_counter() - start
     while True:
         rows = source.query(
-            f"SELECT rowid, {columns} FROM messages WHERE rowid > ? ORDER BY rowid LIMIT 2000",  # noqa: S608
-            (last,),
+            f"SELECT rowid, {columns} FROM messages WHERE rowid > ? ORDER BY rowid LIMIT ?",  # noqa: S608
+            (last, INSERT_ROWS),
         )
         if not rows:
             break

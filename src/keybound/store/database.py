@@ -62,7 +62,7 @@ WRITER_CACHE_KIB = 32 * 1024
 READER_CACHE_KIB = 16 * 1024
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 # Rows per statement of insert_many (each statement's SQL text is cached by sqlite3).
-INSERT_ROWS = 512  # a power of two (see insert_many)
+INSERT_ROWS = 2048  # a power of two (see insert_many)
 
 # Primary result codes (the low byte of an extended code), from sqlite3.h.
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
