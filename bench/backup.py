@@ -14,9 +14,18 @@ profile takes minutes, so `--keep` builds it once and reuses it).
 4. **baseline**: the same tar bytes (the backup's payload, decrypted once) are
    encrypted by stock `age -e -r` and decrypted by stock `age -d -i` in the same
    run. MB/s are bytes of the age file per second in every row.
+5. **bounds**, what our side cannot go below whatever the age and tar code does:
+   *select bound*, the backup's own queries over the whole history plus a read
+   of every attachment file (no tar, hash, encryption or writing); *insert
+   bound*, the same message rows and files written the way the restore writes
+   them (one transaction, the same INSERT statements, FTS5 index and triggers,
+   files fsynced), with no age, tar, hashing or JSON. Only their database and
+   file work is timed.
 
-Peak RSS is each child's own VmHWM (polled while it runs). Targets:
-backup and restore at least 0.9x age's throughput; peak RSS under 150 MB.
+Peak RSS is each child's own VmHWM (polled while it runs); CPU seconds are the
+child's user + system time, steadier than wall time on a shared machine. Targets:
+backup and restore at least 0.9x age's throughput; peak RSS under 150 MB. See
+docs/backup-format.md ("Speed") for what bounds them.
 """
 
 # Imports come after the sys.path fix below.

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from keybound.errors import BackupDamaged
@@ -143,7 +144,8 @@ def loads(data: bytes, what: str) -> Any:
         raise BackupDamaged(f"{what} is not valid JSON") from None
 
 
-_SCAN = json.JSONDecoder().scan_once  # what json.loads runs, without its per-call set-up
+# What json.loads runs, without its per-call set-up (an attribute the stubs omit).
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _JSON_SPACE = " \t\n\r"
 
 
