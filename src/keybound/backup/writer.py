@@ -15,6 +15,7 @@ keyslots or the master key; they are not even read.
 from __future__ import annotations
 
 import hashlib
+import os
 import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ class _Writer:
         except FileNotFoundError:
             return False
         with source:
-            if path.stat().st_size != size:
+            if os.fstat(source.fileno()).st_size != size:  # the size of what is read
                 return False
             self.tar.header(self.info(name, size))
             digest = hashlib.sha256()
