@@ -1,7 +1,8 @@
 """Backup benchmark: our backup and restore against stock `age -e` / `age -d` on the same bytes.
 
-Run: `.venv/bin/python bench/backup.py [--messages N] [--attachment-mb M] [--json PATH]`
-(default 1,000,000 messages and 1024 MiB of attachments; that takes a while).
+Run: `.venv/bin/python bench/backup.py [--messages N] [--attachment-mb M] [--json PATH]
+[--keep DIR]` (default 1,000,000 messages and 1024 MiB of attachments; building that
+profile takes minutes, so `--keep` builds it once and reuses it).
 
 1. A history of N messages over 200 conversations (bodies of 8-80 words) is
    written into a real SQLCipher file, with M MiB of downloaded attachment
@@ -13,9 +14,18 @@ Run: `.venv/bin/python bench/backup.py [--messages N] [--attachment-mb M] [--jso
 4. **baseline**: the same tar bytes (the backup's payload, decrypted once) are
    encrypted by stock `age -e -r` and decrypted by stock `age -d -i` in the same
    run. MB/s are bytes of the age file per second in every row.
+5. **bounds**, what our side cannot go below whatever the age and tar code does:
+   *select bound*, the backup's own queries over the whole history plus a read
+   of every attachment file (no tar, hash, encryption or writing); *insert
+   bound*, the same message rows and files written the way the restore writes
+   them (one transaction, the same INSERT statements, FTS5 index and triggers,
+   files fsynced), with no age, tar, hashing or JSON. Only their database and
+   file work is timed.
 
-Peak RSS is each child's own VmHWM (polled while it runs). Targets:
-backup and restore at least 0.9x age's throughput; peak RSS under 150 MB.
+Peak RSS is each child's own VmHWM (polled while it runs); CPU seconds are the
+child's user + system time, steadier than wall time on a shared machine. Targets:
+backup and restore at least 0.9x age's throughput; peak RSS under 150 MB. See
+docs/backup-format.md ("Speed") for what bounds them.
 """
 
 # Imports come after the sys.path fix below.
@@ -34,6 +44,7 @@ import argparse
 import json
 import platform
 import random
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -41,6 +52,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from keybound.backup import layout as L
 from keybound.backup import operations as ops
 from keybound.backup.age_file import open_payload
 from keybound.backup.age_recipients import (
@@ -51,8 +63,9 @@ from keybound.backup.age_recipients import (
     x25519_public,
 )
 from keybound.backup.values import Control
+from keybound.backup.writer import _PAGE_SQL as PAGE_SQL  # the backup's own query
 from keybound.protocol.ids import new_message_id
-from keybound.store.database import Database
+from keybound.store.database import INSERT_ROWS, Database
 
 KEY = bytes(range(32))
 ME = b"\x11" * 32
@@ -148,6 +161,74 @@ def child_restore(root: Path, secret: bytes) -> None:
     db.close()
 
 
+def child_insert(root: Path) -> None:
+    """The bound of a restore: the same message rows and attachment files written the
+    way the restore writes them (one transaction, the restore's INSERT statements with
+    FTS and triggers, files fsynced), with no age, tar, hashing or JSON. Only the
+    writing is timed (reading the rows back from the source is not); the seconds go
+    to ``insert.json``."""
+    source = Database.open(root / "history.db", KEY, memory_security=False).reader()
+    db = Database.open(root / "bound.db", KEY, memory_security=False)
+    out = root / "bound-files"
+    out.mkdir()
+    columns = ", ".join(L.MESSAGE_COLUMNS)
+    head = f"INSERT OR IGNORE INTO messages ({columns})"
+    spent, last = 0.0, 0
+    start = time.perf_counter()
+    db.execute("BEGIN IMMEDIATE")
+    for table, cols in (
+        ("identities", "identity_id, is_self, display_name, chain, created_at, updated_at"),
+        ("conversations", "conversation_id, kind, peer_identity, created_at, last_sort_at"),
+    ):
+        rows = source.query(f"SELECT {cols} FROM {table}")  # noqa: S608
+        db.insert_many(f"INSERT INTO {table} ({cols})", cols.count(",") + 1, rows)
+    spent += time.perf_counter() - start
+    while True:
+        rows = source.query(
+            f"SELECT rowid, {columns} FROM messages WHERE rowid > ? ORDER BY rowid LIMIT ?",  # noqa: S608
+            (last, INSERT_ROWS),
+        )
+        if not rows:
+            break
+        last = rows[-1][0]
+        start = time.perf_counter()
+        db.insert_many(head, len(L.MESSAGE_COLUMNS), [r[1:] for r in rows])
+        spent += time.perf_counter() - start
+    paths = [Path(r[0]) for r in source.query("SELECT local_path FROM attachments")]
+    start = time.perf_counter()
+    for path in paths:
+        with path.open("rb") as f, (out / path.name).open("wb") as w:
+            while piece := f.read(256 * 1024):
+                w.write(piece)
+            w.flush()
+            os.fsync(w.fileno())
+    db.execute("COMMIT")
+    spent += time.perf_counter() - start
+    (root / "insert.json").write_text(json.dumps({"seconds": spent}))
+    source.close()
+    db.close()
+
+
+def child_select(root: Path) -> None:
+    """The bound of a backup: the backup's own queries over the whole history (messages
+    as JSON built by SQLite, page by page per conversation) and a read of every
+    attachment file, with no tar, hashing, encryption or writing; seconds to
+    ``select.json``."""
+    start = time.perf_counter()
+    db = Database.open(root / "history.db", KEY, memory_security=False).reader()
+    db.execute("BEGIN")
+    for (conversation_id,) in db.query("SELECT conversation_id FROM conversations"):
+        after: tuple[int, bytes] = (-(2**62), b"")
+        while rows := db.query(PAGE_SQL, (conversation_id, *after, 2000)):
+            after = (rows[-1][1], rows[-1][0])
+    for (path,) in db.query("SELECT local_path FROM attachments WHERE local_state = 'local'"):
+        with open(path, "rb", buffering=0) as f:
+            while f.read(1 << 20):
+                pass
+    db.execute("ROLLBACK")
+    (root / "select.json").write_text(json.dumps({"seconds": time.perf_counter() - start}))
+
+
 def _peak_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -158,12 +239,15 @@ def _peak_kib(pid: int) -> int:
     return 0
 
 
-def timed_child(args: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of one child process.
+def timed_child(args: list[str]) -> dict[str, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS MiB of one child process.
 
     The peak is the child's own VmHWM, polled until it exits (getrusage of a
-    forked child would count the parent's pages it was forked with).
+    forked child would count the parent's pages it was forked with). CPU time
+    comes from RUSAGE_CHILDREN before and after (children run one at a time):
+    on a shared machine it is steadier than wall time.
     """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(args)
     peak = 0
@@ -171,9 +255,19 @@ def timed_child(args: list[str]) -> tuple[float, float]:
         peak = max(peak, _peak_kib(proc.pid))
         time.sleep(0.005)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {' '.join(args)}")
-    return elapsed, peak / 1024
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": peak / 1024}
+
+
+def _row(measured: dict[str, float], size: int) -> dict[str, float]:
+    return {
+        **measured,
+        "mb_per_s": size / 1e6 / measured["seconds"],
+        "cpu_mb_per_s": size / 1e6 / measured["cpu_seconds"] if measured["cpu_seconds"] else 0.0,
+    }
 
 
 def main() -> None:
@@ -181,10 +275,17 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--attachment-mb", type=int, default=1024)
     parser.add_argument("--json", default=str(Path(__file__).parent / "results" / "backup.json"))
-    parser.add_argument("--child", choices=("backup", "restore"))
+    parser.add_argument(
+        "--keep", metavar="DIR",
+        help="build the profile in DIR/<messages>-<MiB> once and reuse it in later runs",
+    )  # fmt: skip
+    parser.add_argument("--child", choices=("backup", "restore", "insert", "select"))
     parser.add_argument("--root")
     parser.add_argument("--secret")
     args = parser.parse_args()
+    if args.child in ("insert", "select"):
+        (child_insert if args.child == "insert" else child_select)(Path(args.root))
+        return
     if args.child:
         secret = bytes.fromhex(args.secret)
         (child_backup if args.child == "backup" else child_restore)(Path(args.root), secret)
@@ -192,15 +293,34 @@ def main() -> None:
     age = shutil.which("age")
     if age is None:
         raise SystemExit("stock age is needed (scripts/setup installs it)")
-    root = Path(tempfile.mkdtemp(prefix="kb-bench-backup-"))
+    if args.keep:
+        root = Path(args.keep) / f"{args.messages}-{args.attachment_mb}"
+        root.mkdir(parents=True, exist_ok=True)
+        built = (root / "built").exists()
+        for old in root.iterdir():  # what an earlier run measured, and a half-built profile
+            if built and (old.name in ("files", "built") or old.name.startswith("history.db")):
+                continue
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+    else:
+        root = Path(tempfile.mkdtemp(prefix="kb-bench-backup-"))
     try:
         secret = os.urandom(32)
-        print(f"building {args.messages:,} messages + {args.attachment_mb} MiB ...", flush=True)
-        t0 = time.perf_counter()
-        build(root, args.messages, args.attachment_mb)
-        print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
+        if not (root / "built").exists():
+            print(f"building {args.messages:,} messages + {args.attachment_mb} MiB ...", flush=True)
+            t0 = time.perf_counter()
+            build(root, args.messages, args.attachment_mb)
+            (root / "built").touch()
+            print(f"  built in {time.perf_counter() - t0:.0f} s", flush=True)
         me = [sys.executable, __file__, "--root", str(root), "--secret", secret.hex(), "--child"]
-        backup_s, backup_rss = timed_child([*me, "backup"])
+        load_before = os.getloadavg()
+        backup = timed_child([*me, "backup"])
+        select = timed_child([*me, "select"])
+        select_s = json.loads((root / "select.json").read_text())["seconds"]
+        select["cpu_seconds"] *= select_s / select["seconds"]
+        select["seconds"] = select_s
         size = (root / "backup.age").stat().st_size
         tar = root / "payload.tar"
         with (root / "backup.age").open("rb") as f, tar.open("wb") as out:
@@ -209,43 +329,53 @@ def main() -> None:
             )
             while piece := reader.read(1 << 20):
                 out.write(piece)
-        restore_s, restore_rss = timed_child([*me, "restore"])
+        restore = timed_child([*me, "restore"])
+        insert = timed_child([*me, "insert"])
+        # Only the writing counts at the bound (see child_insert); its CPU share likewise.
+        insert_s = json.loads((root / "insert.json").read_text())["seconds"]
+        insert["cpu_seconds"] *= insert_s / insert["seconds"]
+        insert["seconds"] = insert_s
         identity = root / "identity.txt"
         identity.write_text(format_secret_key(secret) + "\n")
         recipient = str(X25519Recipient(x25519_public(secret)))
         stock = root / "stock.age"
-        age_e_s, age_e_rss = timed_child([age, "-e", "-r", recipient, "-o", str(stock), str(tar)])
-        age_d_s, age_d_rss = timed_child([age, "-d", "-i", str(identity), "-o", os.devnull,
-                                          str(stock)])  # fmt: skip
+        age_e = timed_child([age, "-e", "-r", recipient, "-o", str(stock), str(tar)])
+        age_d = timed_child([age, "-d", "-i", str(identity), "-o", os.devnull, str(stock)])
         stock_size = stock.stat().st_size
+        load_after = os.getloadavg()
     finally:
-        shutil.rmtree(root, ignore_errors=True)
-    mb = 1e6
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
     rows = {
-        "backup": {
-            "seconds": backup_s, "mb_per_s": size / mb / backup_s, "peak_rss_mb": backup_rss,
-        },
-        "restore": {
-            "seconds": restore_s, "mb_per_s": size / mb / restore_s, "peak_rss_mb": restore_rss,
-        },
-        "age -e": {
-            "seconds": age_e_s, "mb_per_s": stock_size / mb / age_e_s, "peak_rss_mb": age_e_rss,
-        },
-        "age -d": {
-            "seconds": age_d_s, "mb_per_s": stock_size / mb / age_d_s, "peak_rss_mb": age_d_rss,
-        },
-    }  # fmt: skip
-    ratios = {
-        "backup_vs_age_e": rows["backup"]["mb_per_s"] / rows["age -e"]["mb_per_s"],
-        "restore_vs_age_d": rows["restore"]["mb_per_s"] / rows["age -d"]["mb_per_s"],
+        "backup": _row(backup, size),
+        "select bound": _row(select, size),
+        "restore": _row(restore, size),
+        "insert bound": _row(insert, size),
+        "age -e": _row(age_e, stock_size),
+        "age -d": _row(age_d, stock_size),
     }
+    ratios: dict[str, float] = {}
+    for ours, theirs in (
+        ("backup", "age -e"), ("select bound", "age -e"), ("backup", "select bound"),
+        ("restore", "age -d"), ("insert bound", "age -d"), ("restore", "insert bound"),
+    ):  # fmt: skip
+        key = f"{ours}_vs_{theirs}".replace(" ", "_").replace("-", "")
+        ratios[key] = rows[ours]["mb_per_s"] / rows[theirs]["mb_per_s"]
+        ratios[f"{key}_cpu"] = rows[ours]["cpu_mb_per_s"] / rows[theirs]["cpu_mb_per_s"]
     print(f"\n{args.messages:,} messages, {args.attachment_mb} MiB attachments, "
-          f"backup file {size / mb:.1f} MB\n")  # fmt: skip
-    print(f"{'':10} {'seconds':>9} {'MB/s':>9} {'peak RSS MB':>12}")
+          f"backup file {size / 1e6:.1f} MB; load average {load_before[0]:.1f} -> "
+          f"{load_after[0]:.1f} on {os.cpu_count()} CPUs\n")  # fmt: skip
+    print(f"{'':12} {'seconds':>9} {'MB/s':>9} {'CPU s':>9} {'MB/CPU s':>9} {'peak RSS MB':>12}")
     for name, row in rows.items():
-        print(f"{name:10} {row['seconds']:9.2f} {row['mb_per_s']:9.1f} {row['peak_rss_mb']:12.1f}")
+        print(f"{name:12} {row['seconds']:9.2f} {row['mb_per_s']:9.1f} {row['cpu_seconds']:9.2f} "
+              f"{row['cpu_mb_per_s']:9.1f} {row['peak_rss_mb']:12.1f}")  # fmt: skip
     for name, value in ratios.items():
-        print(f"{name}: {value:.2f}x (target >= 0.9x)")
+        target = " (target >= 0.9x)" if name in ("backup_vs_age_e", "restore_vs_age_d") else ""
+        print(f"{name}: {value:.2f}x{target}")
+    print(f"messages backed up per second: {args.messages / backup['seconds']:,.0f}; "
+          f"read per second at the bound: {args.messages / select_s:,.0f}")  # fmt: skip
+    print(f"messages restored per second: {args.messages / restore['seconds']:,.0f}; "
+          f"inserted per second at the bound: {args.messages / insert_s:,.0f}")  # fmt: skip
     result = {
         "benchmark": "backup",
         "messages": args.messages,
@@ -253,7 +383,11 @@ def main() -> None:
         "backup_bytes": size,
         "rows": rows,
         "ratios": ratios,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average": [load_before[0], load_after[0]],
+        },
     }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(result, indent=2) + "\n")

@@ -52,15 +52,29 @@ class PayloadWriter:
         sink.write(nonce)
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        """Buffer ``data``; every complete chunk beyond the one held back is sealed."""
-        self._buffer += data
-        # Keep one full chunk back: only close() knows whether it is the last.
-        while len(self._buffer) > CHUNK:
-            self._seal(bytes(self._buffer[:CHUNK]), last=False)
-            del self._buffer[:CHUNK]
-        return len(data)
+        """Seal every complete chunk of ``data`` beyond the one held back; buffer the rest.
 
-    def _seal(self, chunk: bytes, last: bool) -> None:
+        One full chunk is always held back: only close() knows whether it is
+        the last. Whole chunks are sealed straight from ``data`` (a large write
+        is not copied into the buffer first); nothing of ``data`` is kept by
+        reference after the call.
+        """
+        view = memoryview(data).cast("B")
+        size, pos = len(view), 0
+        if self._buffer:
+            pos = min(CHUNK - len(self._buffer), size)
+            self._buffer += view[:pos]
+            if pos == size:
+                return size
+            self._seal(self._buffer, last=False)  # full, and more follows
+            self._buffer.clear()
+        while size - pos > CHUNK:
+            self._seal(view[pos : pos + CHUNK], last=False)
+            pos += CHUNK
+        self._buffer += view[pos:]
+        return size
+
+    def _seal(self, chunk: bytes | bytearray | memoryview, last: bool) -> None:
         nonce = _chunk_nonce(self._counter, last)
         self._sink.write(self._aead.encrypt(nonce, chunk, None))
         self._counter += 1
@@ -118,6 +132,12 @@ class PayloadReader:
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes (all that is left for -1); b"" only at the authenticated end."""
+        plain, offset = self._plain, self._offset
+        if 0 < size <= len(plain) - offset:
+            # Within the current chunk (a whole one, for a reader asking in chunks): a
+            # slice, which for a whole chunk is the chunk itself, not a copy.
+            self._offset = offset + size
+            return plain[offset : offset + size]
         out = bytearray()
         while size < 0 or len(out) < size:
             if self._offset >= len(self._plain):

@@ -10,9 +10,11 @@ kinds), a file of a newer format :class:`BackupTooNew`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO, Any, BinaryIO, Protocol
 
 from keybound.errors import BackupDamaged, BackupTooNew
@@ -20,9 +22,11 @@ from keybound.errors import BackupDamaged, BackupTooNew
 from . import layout as L
 from .age_file import open_payload
 from .age_recipients import Identity
+from .age_stream import CHUNK
 from .values import FORMAT_VERSION, BackupInfo, Control, Counts, Phase, Progress
 
-BATCH = 1000
+BATCH = 2000
+READ_BLOCK = 1024 * 1024
 
 
 class Target(Protocol):
@@ -142,18 +146,35 @@ class _Walk:
         self.target.begin(identity, created)
 
     def _messages(self, data: _Hashing, name: str) -> None:
+        """The records of one message part, read in blocks (one hash update, one
+        cancel check per block) and split into lines as ``readline`` would."""
         batch: list[dict[str, Any]] = []
-        while line := data.readline():
+        tail = b""
+        while True:
             self.control.check()
-            record = L.loads(line, name)
-            if not isinstance(record, dict):
-                raise BackupDamaged(f"a record in {name} is malformed")
-            batch.append(record)
-            self.counts["reactions"] += len(record.get("reactions") or ())
-            self.counts["receipts"] += len(record.get("receipts") or ())
-            if len(batch) >= BATCH:
-                self._flush(batch)
+            block = data.read(READ_BLOCK)
+            if not block:
+                break
+            lines = (tail + block).split(b"\n") if tail else block.split(b"\n")
+            tail = lines.pop()  # the start of a line the next block ends
+            for line in lines:
+                self._record(line, name, batch)
+        if tail:
+            self._record(tail, name, batch)
         self._flush(batch)
+
+    def _record(self, line: bytes, name: str, batch: list[dict[str, Any]]) -> None:
+        record = L.loads_record(line, name)
+        if not isinstance(record, dict):
+            raise BackupDamaged(f"a record in {name} is malformed")
+        batch.append(record)
+        reactions, receipts = record.get("reactions"), record.get("receipts")
+        if reactions:
+            self.counts["reactions"] += len(reactions)
+        if receipts:
+            self.counts["receipts"] += len(receipts)
+        if len(batch) >= BATCH:
+            self._flush(batch)
 
     def _flush(self, batch: list[dict[str, Any]]) -> None:
         if batch:
@@ -199,6 +220,25 @@ def _jsonl(data: _Hashing, name: str) -> list[dict[str, Any]]:
     return records
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a backup is walked.
+
+    A walk allocates a few dicts per message and holds a batch of them, so the
+    collector ran every few hundred records, scanning the batch each time: a
+    tenth of a restore. The records hold no cycles (reference counting frees
+    them); the collector is switched back on (if it was on) when the walk ends,
+    and collects whatever the rest of the process left meanwhile.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def read_backup(
     source: BinaryIO,
     identities: Sequence[Identity],
@@ -210,7 +250,11 @@ def read_backup(
     payload = open_payload(source, identities)
     walk = _Walk(target, control, source, file_size)
     try:
-        with tarfile.open(fileobj=payload, mode="r|") as tar:  # type: ignore[call-overload]
+        # Reads of whole age chunks: the payload hands them over without a copy.
+        with (
+            _collector_paused(),
+            tarfile.open(fileobj=payload, mode="r|", bufsize=CHUNK) as tar,  # type: ignore[call-overload]
+        ):
             for member in tar:
                 control.check()
                 if not member.isreg():

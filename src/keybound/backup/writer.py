@@ -15,12 +15,12 @@ keyslots or the master key; they are not even read.
 from __future__ import annotations
 
 import hashlib
-import io
+import os
 import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from keybound.errors import BackupWriteFailed
 from keybound.store.database import Database
@@ -29,10 +29,11 @@ from . import layout as L
 from .values import FORMAT_VERSION, BackupInfo, Control, Counts, Phase, Progress
 
 PAGE = 2000
+COPY_BLOCK = 1024 * 1024
 
 
 class Sink(Protocol):
-    def write(self, data: bytes) -> int: ...
+    def write(self, data: bytes | bytearray | memoryview) -> int: ...
 
 
 @dataclass
@@ -48,21 +49,40 @@ class _Tally:
     bytes_done: int = 0
 
 
-class _HashingReader:
-    def __init__(self, source: BinaryIO, tally: _Tally, control: Control) -> None:
-        self._source, self._tally, self._control = source, tally, control
-        self.digest = hashlib.sha256()
+class _TarOut:
+    """The tar stream ``tarfile`` writes in ``w|`` mode (pax headers, 512-byte blocks,
+    two zero blocks and padding to a 10 KiB record at the end), written straight
+    into the sink: member data goes through in large pieces, never copied into
+    tarfile's 10 KiB stream buffer first."""
 
-    def read(self, size: int = -1) -> bytes:
-        self._control.check()
-        data = self._source.read(size)
-        self.digest.update(data)
-        self._tally.bytes_done += len(data)
-        return data
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.offset = 0
+
+    def header(self, info: tarfile.TarInfo) -> None:
+        self._write(info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape"))
+
+    def data(self, data: bytes | bytearray | memoryview) -> None:
+        self._write(data)
+
+    def end_member(self, size: int) -> None:
+        remainder = size % tarfile.BLOCKSIZE
+        if remainder:
+            self._write(tarfile.NUL * (tarfile.BLOCKSIZE - remainder))
+
+    def close(self) -> None:
+        self._write(tarfile.NUL * (2 * tarfile.BLOCKSIZE))
+        remainder = self.offset % tarfile.RECORDSIZE
+        if remainder:
+            self._write(tarfile.NUL * (tarfile.RECORDSIZE - remainder))
+
+    def _write(self, data: bytes | bytearray | memoryview) -> None:
+        self.sink.write(data)
+        self.offset += len(data)
 
 
 class _Writer:
-    def __init__(self, tar: tarfile.TarFile, tally: _Tally, control: Control, now: int) -> None:
+    def __init__(self, tar: _TarOut, tally: _Tally, control: Control, now: int) -> None:
         self.tar, self.tally, self.control, self.now = tar, tally, control, now
 
     def info(self, name: str, size: int) -> tarfile.TarInfo:
@@ -70,22 +90,39 @@ class _Writer:
         info.size, info.mtime, info.mode = size, self.now // 1000, 0o600
         return info
 
-    def member(self, name: str, data: bytes) -> None:
+    def member(self, name: str, data: bytes | bytearray) -> None:
         self.control.check()
-        self.tar.addfile(self.info(name, len(data)), io.BytesIO(data))
+        self.tar.header(self.info(name, len(data)))
+        self.tar.data(data)
+        self.tar.end_member(len(data))
         self.tally.members[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
     def file(self, name: str, path: Path, size: int) -> bool:
         """Copy an attachment file; False (and nothing written) if it is gone or changed size."""
         try:
-            with path.open("rb") as source:
-                if path.stat().st_size != size:
-                    return False
-                reader = _HashingReader(source, self.tally, self.control)
-                self.tar.addfile(self.info(name, size), reader)
+            source = path.open("rb", buffering=0)
         except FileNotFoundError:
             return False
-        self.tally.members[name] = {"size": size, "sha256": reader.digest.hexdigest()}
+        with source:
+            if os.fstat(source.fileno()).st_size != size:  # the size of what is read
+                return False
+            self.tar.header(self.info(name, size))
+            digest = hashlib.sha256()
+            block = bytearray(COPY_BLOCK)
+            view = memoryview(block)
+            left = size
+            while left:
+                self.control.check()
+                got = source.readinto(view[: min(left, COPY_BLOCK)])
+                if not got:
+                    raise OSError(f"{path} became shorter while it was copied")
+                piece = view[:got]
+                digest.update(piece)  # hashlib lets go of the GIL for large pieces
+                self.tar.data(piece)
+                left -= got
+                self.tally.bytes_done += got
+            self.tar.end_member(size)
+        self.tally.members[name] = {"size": size, "sha256": digest.hexdigest()}
         return True
 
 
@@ -111,8 +148,9 @@ def write_backup(
         if include_attachments:
             local = "SELECT coalesce(sum(size), 0) FROM attachments WHERE local_state = 'local'"
             tally.bytes_total = int(db.query(local)[0][0])
-        with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
-            _write_all(db, tar, tally, control, now, own_identity, settings, include_attachments)
+        tar = _TarOut(sink)
+        _write_all(db, tar, tally, control, now, own_identity, settings, include_attachments)
+        tar.close()
     except tarfile.TarError as exc:
         raise BackupWriteFailed(f"The backup could not be written: {exc}.") from None
     finally:
@@ -122,7 +160,7 @@ def write_backup(
 
 def _write_all(
     db: Database,
-    tar: tarfile.TarFile,
+    tar: _TarOut,
     tally: _Tally,
     control: Control,
     now: int,
@@ -202,23 +240,50 @@ def _by_message(
     return found
 
 
-def _message_json_sql() -> str:
-    """A message row as its JSON object, built by SQLite (json_object) rather than in Python:
-    the hot path of a large backup. Keys and encodings as ``layout.to_json``."""
+def _json_sql(columns: tuple[str, ...], table: str = "") -> str:
+    """``json_object`` of a row's ``columns``, built by SQLite rather than in Python (the hot
+    path of a large backup). Keys and encodings as ``layout.to_json``; no base64 columns."""
     parts = []
-    for name in L.MESSAGE_COLUMNS:
+    for name in columns:
+        column = f"{table}{name}"
         if name in L.HEX_FIELDS:
-            value = f"CASE WHEN {name} IS NULL THEN NULL ELSE lower(hex({name})) END"
+            value = f"CASE WHEN {column} IS NULL THEN NULL ELSE lower(hex({column})) END"
         elif name in L.BOOL_FIELDS:
-            value = f"json(CASE WHEN {name} THEN 'true' ELSE 'false' END)"
+            value = f"json(CASE WHEN {column} THEN 'true' ELSE 'false' END)"
         else:
-            value = name
+            value = column
         parts.append(f"'{name}', {value}")
     return f"json_object({', '.join(parts)})"
 
 
-_MESSAGE_JSON = _message_json_sql()
-_NO_EXTRAS = b',"reactions":[],"receipts":[],"attachments":[]}\n'
+def _array_sql(table: str, columns: tuple[str, ...], order: str) -> str:
+    """A message's rows of ``table`` as a JSON array (``[]`` for none), in ``order``."""
+    return (
+        f"(SELECT json_group_array(json({_json_sql(columns, 'x.')}) ORDER BY x.{order}) "
+        f"FROM {table} AS x WHERE x.message_id = m.message_id)"
+    )
+
+
+_REACTIONS = _array_sql("reactions", L.REACTION_COLUMNS, "sender_identity")
+_RECEIPTS = _array_sql("receipts", L.RECEIPT_COLUMNS, "recipient_device")
+# Counted by their first key: a quote inside a JSON string is always escaped.
+_REACTION_KEY = '{"' + L.REACTION_COLUMNS[0] + '":'
+_RECEIPT_KEY = '{"' + L.RECEIPT_COLUMNS[0] + '":'
+# One row per message: its whole line when it has no attachments (the usual case,
+# with no Python in between), else its fields, reactions and receipts for _extras.
+_MESSAGE = _json_sql(L.MESSAGE_COLUMNS)
+_LINE = (
+    f"{_MESSAGE[:-1]}, 'reactions', json(reactions), 'receipts', json(receipts), "
+    "'attachments', json_array())"
+)
+_PAGE_SQL = (
+    f"SELECT message_id, sort_at, has_files, CASE WHEN has_files THEN {_MESSAGE} ELSE {_LINE} END, "
+    "reactions, receipts FROM ("
+    f"SELECT m.*, {_REACTIONS} AS reactions, {_RECEIPTS} AS receipts, "
+    "EXISTS (SELECT 1 FROM attachments AS a WHERE a.message_id = m.message_id) AS has_files "
+    "FROM messages AS m WHERE m.conversation_id = ? AND (m.sort_at, m.message_id) > (?, ?) "
+    "ORDER BY m.sort_at, m.message_id LIMIT ?)"
+)
 
 
 def _messages(
@@ -230,61 +295,55 @@ def _messages(
 ) -> None:
     part, buffer = 0, bytearray()
     after: tuple[int, bytes] = (-(2**62), b"")
+    counts = w.tally.counts
 
     def flush() -> None:
         nonlocal part
         if buffer:
             part += 1
-            w.member(f"{L.MESSAGES_DIR}{conversation_id.hex()}/{part:06d}.jsonl", bytes(buffer))
+            w.member(f"{L.MESSAGES_DIR}{conversation_id.hex()}/{part:06d}.jsonl", buffer)
             buffer.clear()
 
     while True:
         w.control.check()
-        rows = db.query(
-            f"SELECT message_id, sort_at, {_MESSAGE_JSON} FROM messages "
-            "WHERE conversation_id = ? AND (sort_at, message_id) > (?, ?) "
-            "ORDER BY sort_at, message_id LIMIT ?",
-            (conversation_id, after[0], after[1], PAGE),
-        )
+        rows = db.query(_PAGE_SQL, (conversation_id, after[0], after[1], PAGE))
         if not rows:
             break
-        ids = [bytes(r[0]) for r in rows]
-        reactions = _by_message(db, "reactions", L.REACTION_COLUMNS, ids, "sender_identity")
-        receipts = _by_message(db, "receipts", L.RECEIPT_COLUMNS, ids, "recipient_device")
-        attachments = _by_message(
-            db, "attachments", (*L.ATTACHMENT_COLUMNS, "local_state", "local_path"), ids,
-            "position",
-        )  # fmt: skip
-        for row, message_id in zip(rows, ids, strict=True):
-            head = str(row[2])[:-1].encode("utf-8")  # the object without its closing brace
-            if (
-                message_id not in reactions
-                and message_id not in receipts
-                and message_id not in attachments
-            ):
-                line = head + _NO_EXTRAS
+        with_files = [bytes(r[0]) for r in rows if r[2]]
+        attachments: dict[bytes, list[dict[str, Any]]] = {}
+        if with_files:
+            columns = (*L.ATTACHMENT_COLUMNS, "local_state", "local_path")
+            attachments = _by_message(db, "attachments", columns, with_files, "position")
+        for message_id, _, has_files, text, reactions, receipts in rows:
+            if reactions != "[]":
+                counts["reactions"] += reactions.count(_REACTION_KEY)
+            if receipts != "[]":
+                counts["receipts"] += receipts.count(_RECEIPT_KEY)
+            if has_files:
+                line = text[:-1] + _extras(
+                    bytes(message_id), reactions, receipts, attachments, include_attachments,
+                    files,
+                )  # fmt: skip
             else:
-                line = head + _extras(
-                    w, message_id, reactions, receipts, attachments, include_attachments, files
-                )
-            if len(buffer) + len(line) > L.PART_BYTES:
+                line = text + "\n"
+            data = line.encode("utf-8")
+            if len(buffer) + len(data) > L.PART_BYTES:
                 flush()
-            buffer += line
-        w.tally.counts["messages"] += len(rows)
+            buffer += data
+        counts["messages"] += len(rows)
         _report(w.control, w.tally, Phase.WRITING)
-        after = (int(rows[-1][1]), ids[-1])
+        after = (int(rows[-1][1]), bytes(rows[-1][0]))
     flush()
 
 
 def _extras(
-    w: _Writer,
     message_id: bytes,
-    reactions: dict[bytes, list[dict[str, Any]]],
-    receipts: dict[bytes, list[dict[str, Any]]],
+    reactions: str,
+    receipts: str,
     attachments: dict[bytes, list[dict[str, Any]]],
     include_attachments: bool,
     files: list[tuple[str, Path, int]],
-) -> bytes:
+) -> str:
     """The reactions, receipts and attachments of one message, closing its JSON object."""
     mine = []
     for att in attachments.get(message_id, []):
@@ -294,11 +353,7 @@ def _extras(
             att["file"] = f"{L.ATTACHMENTS_DIR}{message_id.hex()}-{att['position']}"
             files.append((att["file"], Path(local), int(att["size"])))
         mine.append(att)
-    r = reactions.get(message_id, [])
-    c = receipts.get(message_id, [])
-    w.tally.counts["reactions"] += len(r)
-    w.tally.counts["receipts"] += len(c)
     return (
-        b',"reactions":' + L.dumps(r) + b',"receipts":' + L.dumps(c)
-        + b',"attachments":' + L.dumps(mine) + b"}\n"
+        f',"reactions":{reactions},"receipts":{receipts},"attachments":'
+        + L.dumps(mine).decode("utf-8") + "}\n"
     )  # fmt: skip
