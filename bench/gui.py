@@ -57,7 +57,7 @@ from PySide6.QtCore import QStringListModel
 from PySide6.QtWidgets import QApplication, QListView
 from tests.client.harness import ENROLL, InProcessTokens, befriend, prompter
 from tests.client.harness import options as harness_options
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from keybound.client import events as ev
 from keybound.client.messenger import Messenger, Options, websocket_link

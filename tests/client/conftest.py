@@ -1,4 +1,4 @@
-"""Client engine tests run against a real relay process (see tests/relay/server_fixtures.py)."""
+"""Client engine tests run against a real relay process (see tests/helpers/relay_process.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import relay_factory, shared_relay
+from tests.helpers.relay_process import relay_factory, shared_relay
 
 __all__ = ["relay_factory", "shared_relay"]
 

@@ -9,7 +9,7 @@ import pytest
 from keybound.client.backups import DEFAULT_KEEP, Schedule
 from keybound.errors import UserFacingError
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import create, run
 

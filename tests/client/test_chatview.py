@@ -8,7 +8,7 @@ import pytest
 
 from keybound.errors import UnknownMessage
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, run, until
 

@@ -1,7 +1,7 @@
 """WebSocketLink against the real relay, running as a separate process.
 
 Identities are real chains (software token, device certificates; see
-``tests/relay/server_fixtures.py``); the relay verifies them as it would a
+``tests/helpers/relay_process.py``); the relay verifies them as it would a
 hardware token's.
 """
 
@@ -32,7 +32,7 @@ from keybound.errors import (
     RelayUnavailable,
 )
 from keybound.wire import frames as f
-from tests.relay.server_fixtures import Device, Person, RelayProcess, relay_factory, shared_relay
+from tests.helpers.relay_process import Device, Person, RelayProcess, relay_factory, shared_relay
 
 __all__ = ["relay_factory", "shared_relay"]
 
@@ -475,7 +475,7 @@ def test_addresses() -> None:
 
 def test_unreachable_relay_reports_and_keeps_trying() -> None:
     async def scenario() -> None:
-        from tests.relay.server_fixtures import free_port
+        from tests.helpers.relay_process import free_port
 
         link = WebSocketLink(f"ws://127.0.0.1:{free_port()}", settings=FAST)
         statuses: list[LinkStatus] = []

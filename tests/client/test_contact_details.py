@@ -23,7 +23,7 @@ from keybound.errors import (
     TamperedInvite,
 )
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, run
 

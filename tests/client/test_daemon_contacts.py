@@ -14,7 +14,7 @@ from keybound.client.qr_codes import render_png
 from keybound.commands import chat
 from keybound.errors import DaemonRequestFailed, InvalidInvite, NoQrCode
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import create, run
 

@@ -19,7 +19,7 @@ from keybound.errors import BackupOfOtherIdentity, WrongBackupPassphrase
 from keybound.token.base import TokenKind
 from keybound.token.worker import TokenWorker
 from tests.conftest import CardFactory
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import ENROLL, Someone, befriend, create, join, options, prompter, run, until
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from keybound.client import events as ev
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import Someone, befriend, create, join, run, texts, until
 

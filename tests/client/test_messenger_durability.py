@@ -10,7 +10,7 @@ from keybound.client.link import LinkState
 from keybound.client.values import LockReason, MessageStatus
 from keybound.errors import EngineLocked
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, options, run, texts, until
 from .links import NoAcks

@@ -22,8 +22,8 @@ from keybound.client import events as ev
 from keybound.client.values import UNDECRYPTABLE
 from keybound.store.database import Database, reraise
 from keybound.token.worker import TokenWorker
+from tests.helpers.relay_process import RelayProcess
 from tests.helpers.tmpfs import fill, small_tmpfs
-from tests.relay.server_fixtures import RelayProcess
 
 from .harness import Someone, befriend, create, run, until
 

@@ -9,7 +9,7 @@ import pytest
 from keybound.client import events as ev
 from keybound.errors import NotAllowed
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, run, texts, until
 

@@ -13,7 +13,7 @@ from keybound.client import events as ev
 from keybound.client.thumbnails import EDGE
 from keybound.client.values import AttachmentState
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, run, until
 

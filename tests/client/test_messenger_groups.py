@@ -10,7 +10,7 @@ import pytest
 from keybound.client.values import ConversationKind, Role
 from keybound.errors import NotAllowed
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import Someone, create, run, texts, until
 

@@ -19,7 +19,7 @@ from keybound.errors import (
     WrongRecoveryCode,
 )
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import Someone, befriend, create, prompter, run, texts, until
 

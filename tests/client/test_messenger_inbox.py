@@ -9,7 +9,7 @@ from keybound.client import settings as cfg
 from keybound.client.values import LockReason
 from keybound.token.worker import TokenWorker
 from keybound.wire import frames as f
-from tests.relay.server_fixtures import Person, RelayClient, RelayProcess, publish
+from tests.helpers.relay_process import Person, RelayClient, RelayProcess, publish
 
 from .harness import create, options, run, until
 from .links import NoAcks

@@ -15,7 +15,7 @@ from keybound.client.values import LockReason, MessageStatus
 from keybound.token.base import TokenKind
 from keybound.token.worker import TokenWorker
 from tests.conftest import CardFactory
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import ENROLL, Someone, befriend, create, options, prompter, run, texts, until
 

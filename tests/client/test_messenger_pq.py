@@ -21,7 +21,7 @@ from keybound.protocol.machine import Incoming, Machine, Received
 from keybound.protocol.olm import OlmAccount
 from keybound.protocol.pq.layer import PqLayer
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, run, texts, until
 

@@ -16,7 +16,7 @@ from keybound.errors import (
 )
 from keybound.protocol.content import MAX_TEXT
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, run
 

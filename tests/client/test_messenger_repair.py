@@ -17,7 +17,7 @@ from keybound.client.profile import Profile
 from keybound.client.staging import prepare as prepare_setup
 from keybound.errors import HistoryDamaged, HistoryUnreadable, ProfileError
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import befriend, create, prompter, run, texts, until
 

@@ -17,7 +17,7 @@ from keybound.client.values import MessageStatus
 from keybound.protocol.envelope import Envelope, Scheme
 from keybound.token.worker import TokenWorker
 from keybound.wire import frames as f
-from tests.relay.server_fixtures import Person, RelayClient, RelayProcess, publish, send
+from tests.helpers.relay_process import Person, RelayClient, RelayProcess, publish, send
 
 from .harness import Someone, create, run, until
 

@@ -33,7 +33,7 @@ from keybound.token.registry import CredentialRegistry
 from keybound.token.sim.inprocess import InProcessTransport
 from keybound.token.worker import TokenWorker
 from tests.conftest import CardFactory
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import (
     ADMIN_PIN,

@@ -16,7 +16,7 @@ from keybound.client.verification import CANCELLED, MISMATCH, TIMED_OUT, VERIFIE
 from keybound.errors import SendingHeld, UnknownVerification
 from keybound.store.models import Verification
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .chain_change import add_spare_token, rival_head
 from .harness import Someone, befriend, create, run, texts, until

@@ -16,7 +16,7 @@ from keybound.errors import (
     RelayHostUnknown,
     RelayPortClosed,
 )
-from tests.relay.server_fixtures import RelayProcess, free_port
+from tests.helpers.relay_process import RelayProcess, free_port
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from keybound.client.system import SystemEvent, SystemKind
 from keybound.client.values import Message, Role
 from keybound.commands import render
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import Someone, befriend, create, run, texts, until
 

@@ -13,7 +13,7 @@ from keybound.client.tls_pin import normalize_fingerprint
 from keybound.token import pcsc
 from tests.conftest import CardFactory, InsertedCard
 from tests.e2e.people import ENROLL_PINS, PIN, Person
-from tests.relay.server_fixtures import RelayProcess, free_port
+from tests.helpers.relay_process import RelayProcess, free_port
 
 SIGN_APDU = bytes.fromhex("002a9e9a")  # PSO: COMPUTE DIGITAL SIGNATURE
 

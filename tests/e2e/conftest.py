@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.relay.server_fixtures import relay_factory
+from tests.helpers.relay_process import relay_factory
 
 __all__ = ["relay_factory"]

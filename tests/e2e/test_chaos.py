@@ -23,7 +23,7 @@ import pytest
 from keybound.client.daemon import DaemonClient, DaemonUnavailable
 from keybound.errors import DaemonRequestFailed
 from tests.conftest import CardFactory
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .people import Person, befriend, make_person
 

@@ -13,7 +13,7 @@ from keybound.client.profile import Profile
 from keybound.errors import WrongRecoveryCode
 from keybound.store.vault import unlock_with_recovery_code
 from tests.conftest import CardFactory
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .people import ENROLL_PINS, KEYBOUND, PIN, Person, env, make_person
 

@@ -25,7 +25,7 @@ from keybound.gui.bridge import Bridge
 from keybound.store.models import Message, MessageStatus, new_message_id
 from keybound.token.worker import TokenWorker
 from tests.client.harness import Someone, befriend, create
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 
 @dataclass

@@ -36,7 +36,7 @@ from tests.client.harness import ENROLL
 from tests.client.harness import prompter as engine_prompter
 from tests.conftest import CardFactory, InsertedCard
 from tests.gui.conftest import Runner, until
-from tests.relay.server_fixtures import RelayProcess, free_port
+from tests.helpers.relay_process import RelayProcess, free_port
 
 PIN = "424242"
 ADMIN_PIN = "87654321"

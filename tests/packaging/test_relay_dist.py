@@ -16,7 +16,7 @@ import pytest
 
 from keybound.wire import frames as f
 from tests.conftest import unavailable
-from tests.relay.server_fixtures import Person, RelayClient, RelayProcess, send
+from tests.helpers.relay_process import Person, RelayClient, RelayProcess, send
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ONLY = ("PySide6", "smartcard", "fido2", "sqlcipher3", "vodozemac", "nacl")

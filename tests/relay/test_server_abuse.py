@@ -17,8 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from keybound.wire import cbor
 from keybound.wire import frames as f
 from keybound.wire.frames import ErrorCode
-
-from .server_fixtures import (
+from tests.helpers.relay_process import (
     Person,
     RelayClient,
     RelayProcess,

@@ -6,8 +6,7 @@ import asyncio
 
 from keybound.wire import frames as f
 from keybound.wire.frames import ErrorCode
-
-from .server_fixtures import (
+from tests.helpers.relay_process import (
     Person,
     RelayClient,
     RelayProcess,

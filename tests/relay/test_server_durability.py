@@ -16,8 +16,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 
 from keybound.wire import frames as f
-
-from .server_fixtures import (
+from tests.helpers.relay_process import (
     Device,
     Person,
     RelayClient,

@@ -18,8 +18,7 @@ import vodozemac
 from keybound.cli import relay_main
 from keybound.wire import cbor
 from keybound.wire import frames as f
-
-from .server_fixtures import (
+from tests.helpers.relay_process import (
     SRC,
     Person,
     RelayClient,

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from keybound.wire import frames as f
-
-from .server_fixtures import Person, RelayClient, RelayProcess, publish, relay_factory, run
+from tests.helpers.relay_process import (
+    Person,
+    RelayClient,
+    RelayProcess,
+    publish,
+    relay_factory,
+    run,
+)
 
 __all__ = ["relay_factory"]
 

@@ -17,8 +17,7 @@ from websockets.exceptions import InvalidStatus
 
 from keybound.relay.config import RelayConfig
 from keybound.wire import frames as f
-
-from .server_fixtures import (
+from tests.helpers.relay_process import (
     Person,
     RelayClient,
     RelayProcess,

@@ -9,8 +9,7 @@ from typing import Any
 
 from keybound.wire import frames as f
 from keybound.wire.frames import ErrorCode
-
-from .server_fixtures import (
+from tests.helpers.relay_process import (
     Person,
     RelayClient,
     RelayError,

@@ -11,8 +11,7 @@ from keybound.relay.session import CLOSE_GOING_AWAY, Session
 from keybound.relay.storage.base import Limits, QueuedMessage
 from keybound.relay.storage.sqlite import SqliteStorage
 from keybound.wire import frames as f
-
-from .server_fixtures import Person, send
+from tests.helpers.relay_process import Person, send
 
 
 class Recorder:

@@ -10,8 +10,8 @@
   matched by request id, pushed ``deliver`` frames (id 0) are queued.
 - ``relay_factory`` fixture: starts relays and always stops them.
 
-Candidates for ``tests/conftest.py`` once the client tests need a relay too:
-``relay_factory``, ``RelayProcess``, ``Person``, ``RelayClient``.
+Shared by the relay, client, end-to-end, GUI and packaging tests (a package's
+conftest imports the fixtures it uses from here).
 """
 
 from __future__ import annotations
