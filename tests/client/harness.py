@@ -9,9 +9,10 @@ polls the engine's own state, so tests wait for what they assert.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -207,6 +208,22 @@ async def create(tmp: Path, name: str, relay_url: str, worker: TokenWorker, **kw
     person.attach(messenger)
     await messenger.wait_online(20)
     return person
+
+
+@contextlib.asynccontextmanager
+async def people(
+    tmp: Path, relay_url: str, worker: TokenWorker, *names: str, **kw: Any
+) -> AsyncIterator[Any]:
+    """One new account per name on ``relay_url`` (a Someone, or a tuple of them for
+    several names), all closed afterwards, also those made before a failure."""
+    made: list[Someone] = []
+    try:
+        for name in names:
+            made.append(await create(tmp, name, relay_url, worker, **kw))
+        yield made[0] if len(made) == 1 else tuple(made)
+    finally:
+        for person in made:
+            await person.close()
 
 
 async def join(

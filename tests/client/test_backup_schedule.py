@@ -11,15 +11,14 @@ from keybound.errors import UserFacingError
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import create, run
+from .harness import people, run
 
 
 def test_schedule_is_checked_stored_and_survives_a_reopen(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice") as alice:
             assert await alice.m.backup_schedule() == Schedule(0, "", DEFAULT_KEEP, 0)
             with pytest.raises(UserFacingError, match="need a folder"):
                 await alice.m.set_backup_schedule(3, " ", 4)
@@ -38,7 +37,5 @@ def test_schedule_is_checked_stored_and_survives_a_reopen(
             )
             await alice.m.set_backup_schedule(0, "", 4)  # off needs no folder
             assert (await alice.m.backup_schedule()).every_days == 0
-        finally:
-            await alice.close()
 
     run(scenario(), timeout=60)

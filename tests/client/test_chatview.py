@@ -10,16 +10,14 @@ from keybound.errors import UnknownMessage
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, run, until
+from .harness import befriend, people, run, until
 
 
 def test_pages_around_after_and_rows(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             ids = [await alice.m.send_text(a_conv, f"m{i}") for i in range(9)]
             reply = await alice.m.send_text(a_conv, "re", reply_to=ids[2])
@@ -54,9 +52,6 @@ def test_pages_around_after_and_rows(
             one = await bob.m.conversation_row(b_conv)
             assert one is not None and one.summary.unread_count == 6
             assert (await bob.m.timeline(b_conv, 1))[0].sender_name == "alice"
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 

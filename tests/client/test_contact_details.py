@@ -25,7 +25,7 @@ from keybound.errors import (
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, run
+from .harness import befriend, people, run
 
 
 def with_param(uri: str, key: str, value: str) -> str:
@@ -51,9 +51,7 @@ def test_an_invite_is_previewed_added_and_refused_when_tampered(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             link = await bob.m.invite()
             assert "&name=bob" in link  # the name they call themselves travels along
             seen = await alice.m.preview_invite(link)
@@ -81,9 +79,6 @@ def test_an_invite_is_previewed_added_and_refused_when_tampered(
             info = await alice.m.add_contact(link, "bobby")
             assert info.display_name == "bobby"
             assert (await alice.m.preview_invite(link)).contact_name == "bobby"
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 
@@ -92,8 +87,7 @@ def test_invites_read_back_from_qr_images(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "bob") as bob:
             link = await bob.m.invite()
             png = render_png(await bob.m.invite_qr_payload())
             assert invite_link_from_image(png) == link
@@ -102,8 +96,6 @@ def test_invites_read_back_from_qr_images(
             jpeg = io.BytesIO()
             photo.save(jpeg, format="JPEG", quality=80)
             assert invite_link_from_image(jpeg.getvalue()) == link
-        finally:
-            await bob.close()
 
     run(scenario())
     blank = io.BytesIO()
@@ -120,9 +112,7 @@ def test_safety_numbers_halves_tokens_and_verification_by_code(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             await befriend(alice, bob)
             a = await alice.m.safety_numbers(bob.m.identity_id)
             b = await bob.m.safety_numbers(alice.m.identity_id)
@@ -146,8 +136,5 @@ def test_safety_numbers_halves_tokens_and_verification_by_code(
             scanned = decode_image(render_png(b.code))[0]  # bob's screen, through a camera
             info = await alice.m.verify_by_code(bob.m.identity_id, scanned)
             assert info.verification is Verification.VERIFIED
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())

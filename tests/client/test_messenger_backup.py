@@ -21,7 +21,7 @@ from keybound.token.worker import TokenWorker
 from tests.conftest import CardFactory
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import ENROLL, Someone, befriend, create, join, options, prompter, run, until
+from .harness import ENROLL, Someone, befriend, create, join, options, people, prompter, run, until
 
 PASS = "a strong and long backup passphrase 42"
 
@@ -57,9 +57,7 @@ def test_passphrase_backup_progress_cancel_and_merge(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             await _chat(alice, bob)
             seen: list[Progress] = []
             path = tmp_path / "alice.age"
@@ -91,9 +89,6 @@ def test_passphrase_backup_progress_cancel_and_merge(
             with pytest.raises(asyncio.CancelledError):
                 await task
             assert not slow.exists() and not Path(str(slow) + ".part").exists()
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario(), timeout=120)
 

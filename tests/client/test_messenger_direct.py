@@ -9,16 +9,14 @@ from keybound.client.values import MessageStatus, Verification
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, run, texts, until
+from .harness import befriend, people, run, texts, until
 
 
 def test_two_people_chat_both_ways_with_receipts(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             assert a_conv == b_conv  # both file it under the same ID
             a_bob = await alice.m.contact("bob")
@@ -50,8 +48,5 @@ def test_two_people_chat_both_ways_with_receipts(
                 isinstance(e, ev.MessageStatusChanged) and e.status is MessageStatus.READ
                 for e in alice.log
             )
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())

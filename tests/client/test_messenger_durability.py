@@ -12,7 +12,7 @@ from keybound.errors import EngineLocked
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, options, run, texts, until
+from .harness import befriend, create, options, people, run, texts, until
 from .links import NoAcks
 
 
@@ -61,9 +61,7 @@ def test_messages_wait_while_the_relay_is_down_and_go_out_when_it_is_back(
     relay: RelayProcess = relay_factory()
 
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", relay.url, worker)
-        bob = await create(tmp_path, "bob", relay.url, worker)
-        try:
+        async with people(tmp_path, relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             await alice.m.send_text(a_conv, "before")
             await until(lambda: texts(bob, b_conv), what="the first message")
@@ -82,9 +80,6 @@ def test_messages_wait_while_the_relay_is_down_and_go_out_when_it_is_back(
                 status = await alice.m.wait_status(mid, MessageStatus.DELIVERED, 20)
                 assert status is MessageStatus.DELIVERED
             assert await alice.m.pending_count() == 0
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario(), timeout=150)
 
@@ -101,9 +96,7 @@ def test_pulling_the_token_locks_and_the_outbox_goes_out_after_unlock(
     relay: RelayProcess = relay_factory()
 
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", relay.url, worker)
-        bob = await create(tmp_path, "bob", relay.url, worker)
-        try:
+        async with people(tmp_path, relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             relay.kill()  # the message cannot leave before the token is pulled
             await until(lambda: _offline(alice), what="offline", timeout=30)
@@ -126,9 +119,6 @@ def test_pulling_the_token_locks_and_the_outbox_goes_out_after_unlock(
             assert await alice.m.wait_status(mid, MessageStatus.DELIVERED, 20) is (
                 MessageStatus.DELIVERED
             )
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario(), timeout=150)
 

@@ -11,16 +11,14 @@ from keybound.errors import NotAllowed
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, run, texts, until
+from .harness import befriend, people, run, texts, until
 
 
 def test_edit_delete_and_react_reach_the_other_side(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             first = await alice.m.send_text(a_conv, "see you at 5")
             second = await alice.m.send_text(a_conv, "bring the map")
@@ -51,9 +49,6 @@ def test_edit_delete_and_react_reach_the_other_side(
 
             await alice.m.typing(a_conv, True)
             await until(lambda: _typing(bob), what="the typing notice")
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 
@@ -62,9 +57,7 @@ def test_disappearing_messages_are_deleted_from_the_vault(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             await alice.m.send_text(a_conv, "this one stays")
             await until(lambda: texts(bob, b_conv), what="the lasting message")
@@ -78,9 +71,6 @@ def test_disappearing_messages_are_deleted_from_the_vault(
             assert await texts(bob, b_conv) == ["this one stays"]
             assert await bob.m.search("lighthouse") == []
             assert any(isinstance(e, ev.MessagesExpired) and gone in e.message_ids for e in bob.log)
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 

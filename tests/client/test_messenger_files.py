@@ -15,7 +15,7 @@ from keybound.client.values import AttachmentState
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, run, until
+from .harness import befriend, people, run, until
 
 
 def test_a_file_travels_encrypted_and_arrives_intact(
@@ -25,9 +25,7 @@ def test_a_file_travels_encrypted_and_arrives_intact(
     original.write_bytes(os.urandom(3 * 1024 * 1024 + 12345))  # several blob chunks
 
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, _ = await befriend(alice, bob)
             mid = await alice.m.send_file(a_conv, original)
             await until(lambda: bob.m.message(mid), what="the attachment message")
@@ -63,8 +61,5 @@ def test_a_file_travels_encrypted_and_arrives_intact(
             assert pic.media_type == "image/png" and pic.thumbnail is not None
             with Image.open(io.BytesIO(pic.thumbnail)) as thumb:
                 assert thumb.format == "JPEG" and max(thumb.size) == EDGE
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())

@@ -21,7 +21,7 @@ from keybound.errors import (
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import Someone, befriend, create, prompter, run, texts, until
+from .harness import Someone, befriend, create, people, prompter, run, texts, until
 
 
 async def _reopen_held(person: Someone) -> Messenger:
@@ -36,9 +36,7 @@ def test_held_profile_stays_locked_sees_the_key_come_and_go_and_unlocks(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             held = await _reopen_held(alice)
             assert held.locked
@@ -65,9 +63,6 @@ def test_held_profile_stays_locked_sees_the_key_come_and_go_and_unlocks(
             await until(lambda: _locked(alice, LockReason.TOKEN_REMOVED), what="the lock")
             assert held.locked
             alice.tokens.insert()
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 
@@ -87,12 +82,9 @@ def test_recovery_code_unlocks_without_the_key_and_wrong_codes_open_nothing(
             typo = "-".join([groups[0][:-1] + ("A" if groups[0][-1] != "A" else "B"), *groups[1:]])
             with pytest.raises(RecoveryCodeMistyped):
                 await held.unlock_with_recovery(typo)
-            other = await create(tmp_path, "other", shared_relay.url, worker)
-            try:
+            async with people(tmp_path, shared_relay.url, worker, "other") as other:
                 with pytest.raises(WrongRecoveryCode):
                     await held.unlock_with_recovery(other.recovery_code)
-            finally:
-                await other.close()
             assert held.locked
 
             await held.unlock_with_recovery(code)

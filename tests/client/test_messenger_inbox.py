@@ -11,7 +11,7 @@ from keybound.token.worker import TokenWorker
 from keybound.wire import frames as f
 from tests.helpers.relay_process import Person, RelayClient, RelayProcess, publish
 
-from .harness import create, options, run, until
+from .harness import create, options, people, run, until
 from .links import NoAcks
 
 
@@ -58,16 +58,13 @@ def test_an_idle_messenger_locks_itself(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice") as alice:
             await alice.m.set_setting(cfg.IDLE_LOCK_SECONDS, 1)
             await until(lambda: _locked(alice), what="the idle lock", timeout=10)
             assert alice.events_of(ev.Locked)[-1].reason is LockReason.IDLE
             await alice.m.unlock()
             assert not alice.m.locked
             assert await alice.m.setting(cfg.IDLE_LOCK_SECONDS) == 1  # kept in the vault
-        finally:
-            await alice.close()
 
     run(scenario())
 

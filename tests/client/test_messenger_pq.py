@@ -23,7 +23,7 @@ from keybound.protocol.pq.layer import PqLayer
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, run, texts, until
+from .harness import befriend, create, people, run, texts, until
 
 
 def spy(
@@ -63,9 +63,7 @@ def test_the_relay_stores_no_olm_ciphertext_and_sessions_survive_a_restart(
     spy(monkeypatch, Machine, "decrypt", note)
 
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             assert all(d.post_quantum for d in await alice.m.devices())
             await bob.close()  # what Alice sends now waits on the relay
@@ -89,9 +87,6 @@ def test_the_relay_stores_no_olm_ciphertext_and_sessions_survive_a_restart(
             await until(lambda: alice.m.message(reply), what="alice receives the reply")
             assert len(pq_starts) == starts  # the stored outer sessions carried on
             assert pq_received and all(pq_received)
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 
@@ -130,14 +125,11 @@ def test_a_device_from_before_the_layer_states_it_once_it_publishes_pq_keys(
 
             pq = await until(published, what="the relay holds the upgraded chain")
             assert pq[0] == 0  # made without it, signed in later
-            bob = await create(tmp_path, "bob", shared_relay.url, worker)
-            try:
+            async with people(tmp_path, shared_relay.url, worker, "bob") as bob:
                 o_conv, b_conv = await befriend(old, bob)
                 mid = await bob.m.send_text(b_conv, "hybrid now")
                 await until(lambda: texts(old, o_conv), what="the old device receives")
                 assert await bob.m.wait_status(mid, MessageStatus.DELIVERED, 15)
-            finally:
-                await bob.close()
         finally:
             await old.close()
 

@@ -18,16 +18,14 @@ from keybound.protocol.content import MAX_TEXT
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, run
+from .harness import befriend, people, run
 
 
 def test_wrong_texts_invites_and_names_are_refused_with_the_reason(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, _ = await befriend(alice, bob)
             with pytest.raises(MessageTooLong, match=f"limit is {MAX_TEXT:,}"):
                 await alice.m.send_text(a_conv, "x" * (MAX_TEXT + 1))
@@ -48,9 +46,6 @@ def test_wrong_texts_invites_and_names_are_refused_with_the_reason(
             assert elsewhere != invite
             with pytest.raises(InviteForAnotherRelay, match=r"relay\.elsewhere\.example"):
                 await alice.m.add_contact(elsewhere, "bob elsewhere")
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 

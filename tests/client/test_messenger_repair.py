@@ -19,7 +19,7 @@ from keybound.errors import HistoryDamaged, HistoryUnreadable, ProfileError
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import befriend, create, prompter, run, texts, until
+from .harness import befriend, create, people, prompter, run, texts, until
 
 
 def _flip(path: Path, offset: int) -> None:
@@ -34,9 +34,7 @@ def test_a_damaged_history_is_named_and_repaired(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             for i in range(20):
                 await alice.m.send_text(a_conv, f"note {i}")
@@ -58,9 +56,6 @@ def test_a_damaged_history_is_named_and_repaired(
             assert await texts(bob, b_conv) == [f"note {i}" for i in range(20)]
             await alice.m.send_text(a_conv, "after the repair")  # the sessions survived
             await until(lambda: _count(bob, b_conv, 21), what="a message after the repair")
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 

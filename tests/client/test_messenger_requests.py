@@ -19,7 +19,7 @@ from keybound.token.worker import TokenWorker
 from keybound.wire import frames as f
 from tests.helpers.relay_process import Person, RelayClient, RelayProcess, publish, send
 
-from .harness import Someone, create, run, until
+from .harness import Someone, create, people, run, until
 
 
 async def _requests(person: Someone) -> list[object]:
@@ -30,9 +30,10 @@ def test_a_stranger_lands_in_message_requests_never_in_contacts(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        mallory = await create(tmp_path, "mallory", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "mallory") as (
+            alice,
+            mallory,
+        ):
             await mallory.m.add_contact(await alice.m.invite(), "alice")  # one way only
             m_conv = await mallory.m.direct_conversation(alice.m.identity_id)
             first = await mallory.m.send_text(m_conv, "hello, we have not met")
@@ -58,9 +59,6 @@ def test_a_stranger_lands_in_message_requests_never_in_contacts(
             history = await alice.m.history(req.conversation_id)
             assert [m.body for m in history] == ["hello, we have not met", "second"]
             assert len(await alice.m.conversations()) == 1
-        finally:
-            await alice.close()
-            await mallory.close()
 
     run(scenario())
 

@@ -47,6 +47,7 @@ from .harness import (
     enrolled_card,
     join,
     options,
+    people,
     prompter,
     run,
     token_key,
@@ -60,9 +61,7 @@ def test_a_spare_is_added_cosigned_seen_by_contacts_and_unlocks_after_the_first_
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             await befriend(alice, bob)
             first = token_key(worker, alice.tokens)
             [only] = await alice.m.tokens()
@@ -109,9 +108,6 @@ def test_a_spare_is_added_cosigned_seen_by_contacts_and_unlocks_after_the_first_
                 assert left.token_id == added and left.present
             finally:
                 await reopened.close()
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario(), timeout=120)
 
@@ -124,8 +120,7 @@ def test_change_pin_says_the_tries_left_and_the_new_pin_unlocks(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice") as alice:
             with pytest.raises(WrongPin, match="2 attempts left"):
                 await alice.m.change_token_pin("000000", "131313")
             await alice.m.change_token_pin(PIN, "131313")
@@ -133,8 +128,6 @@ def test_change_pin_says_the_tries_left_and_the_new_pin_unlocks(
             new_pin = FixedPinPrompter({PinKind.USER: "131313"})
             reopened = await Messenger.open(alice.profile, new_pin, options=alice.options)
             await reopened.close()
-        finally:
-            await alice.close()
 
     run(scenario(), timeout=60)
 
@@ -287,8 +280,7 @@ def test_a_fido2_key_is_added_as_spare_cosigns_and_unlocks(
     unlocks with hmac-secret."""
 
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice") as alice:
             spare = _Fido2Spare(tmp_path, worker)
             registry = CredentialRegistry(alice.profile)
             added = await alice.m.add_token(spare)
@@ -310,8 +302,6 @@ def test_a_fido2_key_is_added_as_spare_cosigns_and_unlocks(
                 assert [t.token_id for t in await reopened.tokens()] == [added]
             finally:
                 await reopened.close()
-        finally:
-            await alice.close()
 
     run(scenario(), timeout=120)
 

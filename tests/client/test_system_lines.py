@@ -11,7 +11,7 @@ from keybound.commands import render
 from keybound.token.worker import TokenWorker
 from tests.helpers.relay_process import RelayProcess
 
-from .harness import Someone, befriend, create, run, texts, until
+from .harness import Someone, befriend, create, people, run, texts, until
 
 
 async def _lines(person: Someone, conv: bytes) -> list[str]:
@@ -107,9 +107,7 @@ def test_a_direct_timer_change_is_a_line_on_both_sides(
     shared_relay: RelayProcess, tmp_path: Path, worker: TokenWorker
 ) -> None:
     async def scenario() -> None:
-        alice = await create(tmp_path, "alice", shared_relay.url, worker)
-        bob = await create(tmp_path, "bob", shared_relay.url, worker)
-        try:
+        async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             a_conv, b_conv = await befriend(alice, bob)
             await alice.m.set_disappearing(a_conv, 300)
             assert await _lines(alice, a_conv) == ["You set disappearing messages to 5 minutes"]
@@ -121,9 +119,6 @@ def test_a_direct_timer_change_is_a_line_on_both_sides(
             row = await alice.m.conversation_row(a_conv)
             assert row is not None and row.last_notice is not None
             assert row.last_notice.event.kind is SystemKind.TIMER and row.last_notice.actor_name
-        finally:
-            await alice.close()
-            await bob.close()
 
     run(scenario())
 
