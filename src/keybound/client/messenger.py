@@ -40,7 +40,7 @@ from keybound.client import backups as bk
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence
-from keybound.client.conversations import ensure_direct
+from keybound.client.conversations import direct_id, ensure_direct
 from keybound.client.identities import decode_documents
 from keybound.client.link import LinkState, LinkStatus
 from keybound.client.onboarding import Opened
@@ -67,6 +67,7 @@ from keybound.client.values import (
     MessageStatus,
     Reaction,
     Receipt,
+    RelayInfo,
     Role,
     SearchHit,
 )
@@ -416,8 +417,12 @@ class Messenger:
         await s.db.run(contacts.check_new, s.core, invite, name)
         raw = await s.relay.fetch_identity(invite.identity_id)
         docs = decode_documents(raw)
+        cid = direct_id(s.core.own_id, invite.identity_id)
+        new = await s.db.run(s.core.repo.conversation, cid) is None
         info, _update = await s.db.run(contacts.add, s.core, invite, docs, name)
         self._emit(ev.ContactAdded(info))
+        if new:  # a conversation we start takes the default timer
+            await s.act(actions.default_timer, cid)
         s.wake.compose.set()
         return info
 
@@ -875,22 +880,39 @@ class Messenger:
     # === settings =========================================================================
 
     async def setting(self, key: str) -> bool | int | str:
+        """A setting's value (``settings.DEFAULTS`` for one never set, else "")."""
         s = self._need()
-        defaults: dict[str, bool | int | str] = {
-            cfg.LOCK_ON_TOKEN_REMOVAL: True, cfg.READ_RECEIPTS: True,
-            cfg.TYPING_INDICATORS: True, cfg.IDLE_LOCK_SECONDS: 0,
-            cfg.PUBLISHED_VERSION: -1, cfg.NOTIFY_TEXT: False,
-        }  # fmt: skip
-        return await s.db.run(s.core.get_setting, key, defaults.get(key, ""))
+        return await s.db.run(s.core.get_setting, key, cfg.DEFAULTS.get(key, ""))
 
     async def set_setting(self, key: str, value: bool | int | str) -> None:
-        """Change one of ``settings.EDITABLE``."""
+        """Change one of ``settings.EDITABLE``; it applies to the running session at once
+        (``InvalidSetting`` for a value out of range; nothing is changed then)."""
         kind = cfg.EDITABLE.get(key)
         if kind is None or type(value) is not kind:
             raise UserFacingError(f"There is no setting {key!r} of that type.")
+        cfg.check(key, value)
         s = self._need()
         await s.db.run(s.core.set_setting, key, value)
+        s.settings_changed()
         self._backups.settings_changed()
+
+    async def notification_mode(self) -> cfg.NotifyMode:
+        """What a desktop notification may show (``settings.NOTIFICATIONS``)."""
+        return self._need().core.settings.notifications
+
+    async def relay_info(self) -> RelayInfo:
+        """The relay in use, its certificate's SHA-256 fingerprint and the connection state.
+
+        The fingerprint is the pinned one for a ``--dev-tls`` relay, else the one
+        the relay showed on the last connection ("" for ``ws://``, or not connected yet).
+        """
+        s = self._need()
+        pinned = await s.db.run(s.core.get_setting, cfg.TLS_PINNED, False)
+        pin = await s.db.run(s.core.get_setting, cfg.TLS_PIN, "")
+        seen = s.link.certificate_fingerprint if s.link is not None else ""
+        return RelayInfo(
+            s.core.settings.relay_url, (pin if pinned else "") or seen, pinned, self.connection
+        )
 
     # === backups (see client/backups.py; progress callbacks run on the event loop) ==========
 

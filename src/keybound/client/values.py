@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from keybound.client.link import LinkStatus
 from keybound.store.models import (
     Attachment,
     AttachmentState,
@@ -39,6 +40,7 @@ __all__ = [
     "MessageStatus",
     "Reaction",
     "Receipt",
+    "RelayInfo",
     "Role",
     "SearchHit",
     "Verification",
@@ -84,3 +86,13 @@ class ContactInfo:
     @property
     def needs_reverification(self) -> bool:
         return self.verification is Verification.CHANGED
+
+
+@dataclass(frozen=True)
+class RelayInfo:
+    """The relay in use, how its certificate is trusted, and the connection now."""
+
+    url: str
+    fingerprint: str  # SHA-256 of its certificate (AB:CD:..); "" for ws:// or not seen yet
+    pinned: bool  # trusted because it matches the pinned fingerprint (a --dev-tls relay)
+    status: LinkStatus
