@@ -855,7 +855,9 @@ class Messenger:
         device made before the layer): re-certified, signed by the token, published.
         False when there was nothing to do.  Runs by itself after the first PQ prekeys
         are published; a failure there is an ``EngineError`` event and is tried again."""
-        s = self._need()
+        return await self._upgrade_post_quantum(self._need())
+
+    async def _upgrade_post_quantum(self, s: Session) -> bool:
         upgrade = await s.db.run(pq_upgrade.plan, s.core, self._env.now_s())
         if upgrade is None:
             return False
@@ -872,8 +874,12 @@ class Messenger:
         return True
 
     async def _upgrade_post_quantum_quietly(self) -> None:
+        """The session's own call: not the person's activity (the idle lock keeps counting)."""
+        session = self._session
+        if session is None:
+            return
         try:
-            await self.upgrade_post_quantum()
+            await self._upgrade_post_quantum(session)
         except KeyboundError as exc:
             self._emit(ev.EngineError(sentence(exc), "post_quantum"))
 

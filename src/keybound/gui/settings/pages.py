@@ -32,7 +32,30 @@ def _about(bridge: Bridge, parent: QWidget) -> QWidget:
     return AboutPage(bridge, parent)
 
 
+def _general(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.general import GeneralPage
+
+    return GeneralPage(bridge, parent)
+
+
+def _privacy(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.general import PrivacyPage
+
+    return PrivacyPage(bridge, parent)
+
+
+def _relay(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.relay import RelayPage
+
+    return RelayPage(bridge, parent)
+
+
 def settings_pages() -> list[PageSpec]:
     return [
+        PageSpec("general", str(QT_TRANSLATE_NOOP("SettingsDialog", "General")), _general),
+        PageSpec(
+            "privacy", str(QT_TRANSLATE_NOOP("SettingsDialog", "Privacy & notifications")), _privacy
+        ),
+        PageSpec("relay", str(QT_TRANSLATE_NOOP("SettingsDialog", "Relay")), _relay),
         PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
     ]
