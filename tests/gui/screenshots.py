@@ -157,6 +157,36 @@ async def touch_overlay(stage: Stage) -> QWidget:
     return shell.window
 
 
+async def settings_page(stage: Stage, key: str) -> QWidget:
+    """The settings dialog on page ``key``, its values read from the vault."""
+    from keybound.gui.settings import SettingsDialog
+
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    for old in chat.findChildren(SettingsDialog):
+        old.close()
+    dialog = chat.menu.open_settings(key)
+    assert isinstance(dialog, SettingsDialog)
+    await asyncio.sleep(0.5)  # the page reads its values from the engine
+    stage.extra.append(dialog)
+    return dialog
+
+
+async def settings_general(stage: Stage) -> QWidget:
+    return await settings_page(stage, "general")
+
+
+async def settings_privacy(stage: Stage) -> QWidget:
+    return await settings_page(stage, "privacy")
+
+
+async def settings_relay(stage: Stage) -> QWidget:
+    return await settings_page(stage, "relay")
+
+
+SETTINGS_SIZE = (760, 560)
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -166,6 +196,38 @@ SCENES: list[Scene] = [
     Scene("offline-bar", offline_bar, SIZE, ("Offline", HELLO)),
     Scene("main-window-dark", main_window, SIZE, ("bob", HELLO), dark=True),
     Scene("lock-screen-dark", lock_screen, SIZE, ("Keybound is locked",), dark=True),
+    Scene(
+        "settings-general",
+        settings_general,
+        SETTINGS_SIZE,
+        (
+            "Theme",
+            "Font size",
+            "Zoom",
+            "Language",
+            "next time Keybound starts",
+            "Save files in",
+        ),
+    ),
+    Scene(
+        "settings-privacy",
+        settings_privacy,
+        SETTINGS_SIZE,
+        (
+            "Notifications show",
+            "Show others when you are typing",
+            "Lock when idle",
+            "Lock when the security key is removed",
+            "Send read receipts",
+            "Default timer",
+        ),
+    ),
+    Scene(
+        "settings-relay",
+        settings_relay,
+        SETTINGS_SIZE,
+        ("Address", "Certificate (SHA-256)", "Connection", "Connected"),
+    ),
     # gui-wizard / gui-chat: add their scenes here, e.g.
     # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]

@@ -32,7 +32,7 @@ class RelayPage(QWidget):
         self.address = self._value("relayAddress", self.tr("Relay address"))
         form.addRow(self.tr("Address"), self.address)
         self.fingerprint = self._value("relayFingerprint", self.tr("Certificate fingerprint"))
-        self.fingerprint.setFont(_monospace(self.fingerprint))
+        self._plain_font = self.fingerprint.font()
         form.addRow(self.tr("Certificate (SHA-256)"), self.fingerprint)
         self.trust = self._value("relayTrust", self.tr("Why the certificate is trusted"))
         form.addRow(self.tr("Trusted because"), self.trust)
@@ -71,6 +71,9 @@ class RelayPage(QWidget):
         self.info = info
         self.address.setText(info.url)
         secure = info.url.startswith("wss://")
+        self.fingerprint.setFont(
+            _monospace(self.fingerprint) if info.fingerprint else self._plain_font
+        )
         if info.fingerprint:
             self.fingerprint.setText(grouped_fingerprint(info.fingerprint))
         elif secure:
