@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,12 +42,33 @@ def _tr(text: str, n: int = -1) -> str:
     return QCoreApplication.translate("GeneralSettings", text, None, n)
 
 
+# (seconds, one, many): marked for translation here, translated when shown
 _UNITS = (
-    (604800, "1 week", "%n weeks"),
-    (86400, "1 day", "%n days"),
-    (3600, "1 hour", "%n hours"),
-    (60, "1 minute", "%n minutes"),
-    (1, "1 second", "%n seconds"),
+    (
+        604800,
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 week")),
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n weeks")),
+    ),
+    (
+        86400,
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 day")),
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n days")),
+    ),
+    (
+        3600,
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 hour")),
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n hours")),
+    ),
+    (
+        60,
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 minute")),
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n minutes")),
+    ),
+    (
+        1,
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 second")),
+        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n seconds")),
+    ),
 )
 
 
