@@ -23,7 +23,19 @@ from .paths import ENV_HOME, profile_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .commands import account, backup, chat, demo, gui, listen, relay, repair, simulate, token
+    from .commands import (
+        account,
+        backup,
+        chat,
+        demo,
+        gui,
+        listen,
+        relay,
+        repair,
+        settings,
+        simulate,
+        token,
+    )
 
     parser = argparse.ArgumentParser(
         prog="keybound",
@@ -48,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parsers(sub)
     listen.add_parser(sub)
     relay.add_parser(sub)
+    settings.add_parser(sub)
     repair.add_parser(sub)
     backup.add_parser(sub)
     backup.add_export_parser(sub)
@@ -112,7 +125,19 @@ MESSENGER_COMMANDS = frozenset(
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .commands import account, backup, chat, demo, gui, listen, relay, repair, simulate, token
+    from .commands import (
+        account,
+        backup,
+        chat,
+        demo,
+        gui,
+        listen,
+        relay,
+        repair,
+        settings,
+        simulate,
+        token,
+    )
 
     if args.command in (None, "gui"):  # `keybound` alone opens the app
         return gui.run(args, profile_dir(args.profile))
@@ -120,6 +145,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return account.run(args, profile_dir(args.profile))
     if args.command == "relay":
         return relay.run(args, profile_dir(args.profile))
+    if args.command == "settings":
+        return settings.run(args, profile_dir(args.profile))
     if args.command == "listen":
         return listen.run(args, profile_dir(args.profile))
     if args.command == "repair":
