@@ -366,8 +366,8 @@ class PrivacyPage(_Page):
         form.addRow(
             _hint(
                 self.tr(
-                    "Conversations you start from now on get this timer; existing ones keep "
-                    "theirs. Each conversation's timer can be changed in the conversation."
+                    "Conversations you start from now on get this timer (the others in them "
+                    "are told); conversations that exist already keep theirs."
                 ),
                 timers,
             )
