@@ -1,7 +1,8 @@
 """Screenshots of the app's scenes, rendered by a real X server (Xvfb), for people to look at.
 
 Run as ``xvfb-run -a python -m tests.gui.screenshots OUTDIR`` with
-``QT_QPA_PLATFORM=xcb`` (``tests/gui/test_screenshots.py`` does): it builds
+``QT_QPA_PLATFORM=xcb`` (``tests/gui/test_screenshots.py`` does; with
+``KEYBOUND_LANG=de`` the scenes come out in German): it builds
 each :data:`SCENES` entry against the real engine (a relay process, a real
 SQLCipher profile on an in-process virtual card), grabs it to
 ``OUTDIR/<name>.png`` and writes ``OUTDIR/manifest.json`` with each scene's
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from keybound.demo.relay import EmbeddedRelay
 from keybound.gui.app import Shell
+from keybound.gui.i18n import ENV_LANG, install_translations
 from keybound.gui.loop import application, install_loop
 from keybound.gui.theme import Scheme, Theme
 from keybound.token.worker import TokenWorker
@@ -105,7 +108,8 @@ async def lock_screen(stage: Stage) -> QWidget:
     dialog = shell.window.prompter.dialog
     assert dialog is not None
     dialog.reject()  # the lock screen itself, without the dialog over it
-    await until(lambda: "Cancelled" in shell.window.lock_screen.message.text())
+    cancelled = shell.window.lock_screen.tr("Cancelled. Press Unlock to try again.")
+    await until(lambda: shell.window.lock_screen.message.text() == cancelled)  # in any language
     return shell.window
 
 
@@ -236,6 +240,30 @@ SCENES: list[Scene] = [
 # --- running ------------------------------------------------------------------------------
 
 
+async def cast(tmp: Path, relay_url: str, worker: TokenWorker) -> tuple[Someone, Someone, bytes]:
+    """Alice (closed: the window opens her profile) and Bob (open), introduced; Bob said
+    :data:`HELLO`.  Alice's conversation with Bob comes third."""
+    alice = await create(tmp, "alice", relay_url, worker)
+    bob = await create(tmp, "bob", relay_url, worker)
+    a_conv, b_conv = await befriend(alice, bob)
+    await bob.m.send_text(b_conv, HELLO)
+    await asyncio.sleep(1.0)
+    await alice.close()
+    return alice, bob, a_conv
+
+
+def tidy(stage: Stage, scene: Scene) -> None:
+    """Undo what ``scene`` left on top of the window, before the next scene builds."""
+    if scene.name == "touch-overlay" and stage.shell is not None:
+        stage.shell.window.prompter.overlay.stop()
+    if scene.name == "offline-bar" and stage.shell is not None:
+        stage.shell.window.offline_bar.hide()
+    if scene.name.startswith("settings-"):
+        for dialog in stage.extra:
+            if isinstance(dialog, QWidget) and dialog.objectName() == "settingsDialog":
+                dialog.close()
+
+
 def widget_texts(root: QWidget) -> list[str]:
     return tree_texts(root)
 
@@ -248,12 +276,7 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
     theme = Theme(app)
     manifest: list[dict[str, Any]] = []
     try:
-        alice = await create(tmp, "alice", relay.url, worker)
-        bob = await create(tmp, "bob", relay.url, worker)
-        a_conv, b_conv = await befriend(alice, bob)
-        await bob.m.send_text(b_conv, HELLO)
-        await asyncio.sleep(1.0)
-        await alice.close()
+        alice, bob, a_conv = await cast(tmp, relay.url, worker)
         stage = Stage(theme, alice, a_conv)
         try:
             for scene in SCENES:
@@ -280,10 +303,7 @@ async def shoot(out_dir: Path, tmp: Path, names: set[str] | None) -> list[dict[s
                         "platform": QApplication.platformName(),
                     }
                 )
-                if scene.name == "touch-overlay" and stage.shell is not None:
-                    stage.shell.window.prompter.overlay.stop()
-                if scene.name == "offline-bar" and stage.shell is not None:
-                    stage.shell.window.offline_bar.hide()
+                tidy(stage, scene)
         finally:
             if stage.shell is not None:
                 await stage.shell.close()
@@ -301,6 +321,8 @@ def main(argv: list[str]) -> int:
     names = set(argv[1:]) or None
     out_dir.mkdir(parents=True, exist_ok=True)
     app = application()
+    if os.environ.get(ENV_LANG):  # KEYBOUND_LANG=de: the scenes in German, for translators
+        install_translations(app)
     loop = install_loop(app)
     with tempfile.TemporaryDirectory(prefix="keybound-shots-") as tmp:
         manifest = loop.run_until_complete(shoot(out_dir, Path(tmp), names))

@@ -37,6 +37,7 @@ def test_every_scene_is_a_real_rendering() -> None:
         old.unlink()
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
     env.pop("KEYBOUND_THEME", None)
+    env.pop("KEYBOUND_LANG", None)  # the scenes' texts are the English ones
     done = subprocess.run(
         [xvfb, "-a", "-s", "-screen 0 1280x800x24", str(ROOT / ".venv/bin/python"),
          "-m", "tests.gui.screenshots", str(OUT)],

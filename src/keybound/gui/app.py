@@ -25,6 +25,7 @@ from keybound.client.messenger import Messenger, Options
 from keybound.client.profile import Profile
 from keybound.errors import ProfileInUse
 from keybound.gui.bridge import Bridge
+from keybound.gui.i18n import install_translations
 from keybound.gui.loop import application, install_loop
 from keybound.gui.mainwindow import MainWindow
 from keybound.gui.theme import Theme
@@ -103,17 +104,31 @@ def run(profile: Path, options: Options | None = None, argv: Sequence[str] | Non
     """``keybound`` / ``keybound gui``: run the app until its window closes."""
     harden_process()  # no core dumps of the app's memory (also done by keybound.cli)
     app = application(argv)
+    install_translations(app)  # before any widget: widgets translate their texts when built
     loop = install_loop(app)
     theme = Theme(app)
+    # SIGINT/SIGTERM end the app through the same clean path as closing the window, from
+    # before the first window shows (the wizard, the lock screen, while the profile opens).
+    quitting = asyncio.Event()
+    shells: list[Shell] = []
+
+    def quit_now() -> None:
+        quitting.set()
+        for shell in shells:
+            shell.closed.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, quit_now)
 
     async def main() -> int:
         shell = await Shell.start(profile, options, theme)
         if shell is None:
             print("Keybound is already running with this profile; its window was raised.")
             return 0
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, shell.closed.set)
+        shells.append(shell)
+        if quitting.is_set():  # the signal came while the profile was opening
+            shell.closed.set()
         try:
             await shell.closed.wait()
         finally:
@@ -123,4 +138,7 @@ def run(profile: Path, options: Options | None = None, argv: Sequence[str] | Non
     try:
         return loop.run_until_complete(main())
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         loop.close()

@@ -18,22 +18,25 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from keybound.client.messenger import Messenger
 from keybound.errors import UserFacingError
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-BUG_TEXT = "Something went wrong inside Keybound (a bug). Details are in the log."
+BUG_TEXT = QT_TRANSLATE_NOOP(
+    "Bridge", "Something went wrong inside Keybound (a bug). Details are in the log."
+)
 
 
 def describe(error: BaseException) -> str:
     """The sentence a person sees for ``error``."""
     if isinstance(error, UserFacingError):
         return str(error)
-    return BUG_TEXT
+    return QCoreApplication.translate("Bridge", BUG_TEXT)
 
 
 class Bridge(QObject):

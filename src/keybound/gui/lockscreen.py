@@ -36,11 +36,13 @@ from keybound.errors import (
     WrongRecoveryCode,
 )
 from keybound.gui.bridge import Bridge, describe
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
 from keybound.gui.prompter import QtPrompter
 
-BLOCKED_HINT = (
+BLOCKED_HINT = QT_TRANSLATE_NOOP(
+    "LockScreen",
     "Unblock the PIN with the admin PIN (keybound token change-pin --admin), "
-    "or unlock with your recovery code below."
+    "or unlock with your recovery code below.",
 )
 
 

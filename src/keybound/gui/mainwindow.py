@@ -34,6 +34,7 @@ from keybound.client import events as ev
 from keybound.client.link import LinkState
 from keybound.client.messenger import Messenger, Options
 from keybound.gui.bridge import Bridge
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
 from keybound.gui.lockscreen import LockScreen
 from keybound.gui.notify import Notifier
 from keybound.gui.preferences import WINDOW_FILE, Preferences
@@ -45,7 +46,9 @@ from keybound.gui.widgets.banner import Banner
 from keybound.gui.wizard import FirstRunWizard
 
 OFFLINE_GRACE_MS = 1500
-OFFLINE_TEXT = "Offline: messages will be sent when the relay is back."
+OFFLINE_TEXT = QT_TRANSLATE_NOOP(
+    "MainWindow", "Offline: messages will be sent when the relay is back."
+)
 
 
 log = logging.getLogger(__name__)
@@ -127,8 +130,10 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         self.offline_bar = Banner("offline_bar", "info", parent=central)
+        self.offline_bar.setAccessibleName(self.tr("Connection status"))
         column.addWidget(self.offline_bar)
         self.error_bar = Banner("error_bar", "error", closable=True, parent=central)
+        self.error_bar.setAccessibleName(self.tr("Error message"))
         column.addWidget(self.error_bar)
         self.stack = QStackedWidget(central)
         column.addWidget(self.stack, 1)

@@ -10,16 +10,29 @@ is refused rather than guessed at.
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sqlcipher3.dbapi2 as sqlcipher
 
 from keybound.errors import HistoryTooNew, InternalError
 
-if TYPE_CHECKING:
-    from .database import Database
+
+class Migratable(Protocol):
+    """What migrating needs of a database (:class:`keybound.store.database.Database` has it).
+
+    A protocol rather than an import, so the database may import this module.
+    """
+
+    @property
+    def schema_version(self) -> int: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def execute(self, sql: str) -> int: ...
+
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -48,7 +61,7 @@ def latest_version() -> int:
     return len(available())
 
 
-def migrate(db: Database, migrations: tuple[Migration, ...] | None = None) -> int:
+def migrate(db: Migratable, migrations: tuple[Migration, ...] | None = None) -> int:
     """Apply every pending migration in one transaction; the resulting version.
 
     Any failure rolls back to the version the file had.  The version is read

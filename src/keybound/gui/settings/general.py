@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from keybound.client import settings as cfg
 from keybound.gui.bridge import Bridge, describe
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
 from keybound.gui.preferences import Preferences, download_folder
 from keybound.gui.theme import ZOOM_STEPS, ThemeMode, active_theme
 
@@ -46,28 +47,28 @@ def _tr(text: str, n: int = -1) -> str:
 _UNITS = (
     (
         604800,
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 week")),
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n weeks")),
+        QT_TRANSLATE_NOOP("GeneralSettings", "1 week"),
+        QT_TRANSLATE_NOOP("GeneralSettings", "%n weeks"),
     ),
     (
         86400,
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 day")),
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n days")),
+        QT_TRANSLATE_NOOP("GeneralSettings", "1 day"),
+        QT_TRANSLATE_NOOP("GeneralSettings", "%n days"),
     ),
     (
         3600,
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 hour")),
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n hours")),
+        QT_TRANSLATE_NOOP("GeneralSettings", "1 hour"),
+        QT_TRANSLATE_NOOP("GeneralSettings", "%n hours"),
     ),
     (
         60,
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 minute")),
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n minutes")),
+        QT_TRANSLATE_NOOP("GeneralSettings", "1 minute"),
+        QT_TRANSLATE_NOOP("GeneralSettings", "%n minutes"),
     ),
     (
         1,
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "1 second")),
-        str(QT_TRANSLATE_NOOP("GeneralSettings", "%n seconds")),
+        QT_TRANSLATE_NOOP("GeneralSettings", "1 second"),
+        QT_TRANSLATE_NOOP("GeneralSettings", "%n seconds"),
     ),
 )
 

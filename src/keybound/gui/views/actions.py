@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QPoint, Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -19,15 +19,12 @@ from keybound.client.chatview import TimelineEntry
 from keybound.client.values import AttachmentState, MessageStatus, Receipt
 from keybound.gui import text
 from keybound.gui.bridge import Bridge
+from keybound.gui.i18n import translate
 from keybound.gui.preferences import download_folder
 from keybound.gui.views.composer import Composer
 from keybound.gui.views.emoji import EmojiPicker
 from keybound.gui.views.info import MessageInfo
 from keybound.gui.views.timeline import TimelineView
-
-
-def _tr(source: str) -> str:
-    return QCoreApplication.translate("MessageActions", source)
 
 
 def unique_path(folder: Path, name: str) -> Path:
@@ -54,17 +51,18 @@ class MessageActions:
         self.picker: EmojiPicker | None = None
         self.actions: dict[str, QAction] = {}
         specs: list[tuple[str, str, QKeySequence | str, Callable[[TimelineEntry], None]]] = [
-            ("reply", _tr("Reply"), "R", self.reply),
-            ("react", _tr("React…"), "+", self.react),
-            ("edit", _tr("Edit"), "E", self.edit),
-            ("delete", _tr("Delete for everyone"), QKeySequence(QKeySequence.StandardKey.Delete),
-             self.delete),
-            ("copy", _tr("Copy text"), QKeySequence(QKeySequence.StandardKey.Copy), self.copy),
-            ("info", _tr("Message info"), "I", self.show_info),
-            ("retry", _tr("Retry sending"), "Ctrl+R", self.retry),
-            ("open", _tr("Open file"), "O", self.open_file),
-            ("save", _tr("Save file as…"), QKeySequence(QKeySequence.StandardKey.Save),
-             self.save_file),
+            ("reply", translate("MessageActions", "Reply"), "R", self.reply),
+            ("react", translate("MessageActions", "React…"), "+", self.react),
+            ("edit", translate("MessageActions", "Edit"), "E", self.edit),
+            ("delete", translate("MessageActions", "Delete for everyone"),
+             QKeySequence(QKeySequence.StandardKey.Delete), self.delete),
+            ("copy", translate("MessageActions", "Copy text"),
+             QKeySequence(QKeySequence.StandardKey.Copy), self.copy),
+            ("info", translate("MessageActions", "Message info"), "I", self.show_info),
+            ("retry", translate("MessageActions", "Retry sending"), "Ctrl+R", self.retry),
+            ("open", translate("MessageActions", "Open file"), "O", self.open_file),
+            ("save", translate("MessageActions", "Save file as…"),
+             QKeySequence(QKeySequence.StandardKey.Save), self.save_file),
         ]  # fmt: skip
         for name, label, keys, run in specs:
             action = QAction(label, view)
@@ -112,7 +110,7 @@ class MessageActions:
         if entry is None:
             return None
         menu = QMenu(self.view)
-        menu.setAccessibleName(_tr("Message actions"))
+        menu.setAccessibleName(translate("MessageActions", "Message actions"))
         allowed = self.allowed(entry)
         keys = {"show_info": "info", "open_file": "open", "save_file": "save"}
         for name in ("reply", "react", "edit", "delete", "copy", "show_info", "retry",
@@ -150,8 +148,8 @@ class MessageActions:
 
     def _ask_delete(self) -> bool:
         answer = QMessageBox.question(
-            self.view, _tr("Delete for everyone"),
-            _tr("Delete this message for everyone in the conversation?"),
+            self.view, translate("MessageActions", "Delete for everyone"),
+            translate("MessageActions", "Delete this message for everyone in the conversation?"),
         )  # fmt: skip
         return answer == QMessageBox.StandardButton.Yes
 
@@ -172,7 +170,7 @@ class MessageActions:
         async def work() -> tuple[list[Receipt], dict[bytes, str]]:
             receipts = await messenger.receipts(mid)
             names = {c.identity_id: c.display_name for c in await messenger.contacts()}
-            names[messenger.identity_id] = _tr("your other device")
+            names[messenger.identity_id] = translate("MessageActions", "your other device")
             return receipts, names
 
         def done(result: tuple[list[Receipt], dict[bytes, str]]) -> None:
@@ -208,7 +206,9 @@ class MessageActions:
         if not entry.attachments:
             return
         name, _ = QFileDialog.getSaveFileName(
-            self.view, _tr("Save file as"), entry.attachments[0].file_name or "file"
+            self.view,
+            translate("MessageActions", "Save file as"),
+            entry.attachments[0].file_name or "file",
         )
         if name:
             self.download(entry, Path(name))

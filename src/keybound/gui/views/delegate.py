@@ -14,7 +14,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from keybound.client.chatview import TimelineEntry
 from keybound.client.values import MessageStatus
 from keybound.gui import text
+from keybound.gui.i18n import translate
 from keybound.gui.models import roles
 
 Index = QModelIndex | QPersistentModelIndex
@@ -84,10 +84,6 @@ class Hit:
     value: str = ""
 
 
-def _tr(source: str) -> str:
-    return QCoreApplication.translate("Timeline", source)
-
-
 def _time(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000).strftime("%H:%M")
 
@@ -96,9 +92,9 @@ def _day(ms: int) -> str:
     day = dt.datetime.fromtimestamp(ms / 1000).date()
     today = dt.date.today()
     if day == today:
-        return _tr("Today")
+        return translate("Timeline", "Today")
     if day == today - dt.timedelta(days=1):
-        return _tr("Yesterday")
+        return translate("Timeline", "Yesterday")
     return day.strftime("%A, %d %B %Y")
 
 
@@ -114,11 +110,11 @@ def ticks(status: MessageStatus) -> str:
 
 def status_name(status: MessageStatus) -> str:
     return {
-        MessageStatus.SENDING: _tr("sending"),
-        MessageStatus.SENT: _tr("sent"),
-        MessageStatus.DELIVERED: _tr("delivered"),
-        MessageStatus.READ: _tr("read"),
-        MessageStatus.FAILED: _tr("failed"),
+        MessageStatus.SENDING: translate("Timeline", "sending"),
+        MessageStatus.SENT: translate("Timeline", "sent"),
+        MessageStatus.DELIVERED: translate("Timeline", "delivered"),
+        MessageStatus.READ: translate("Timeline", "read"),
+        MessageStatus.FAILED: translate("Timeline", "failed"),
     }.get(status, "")
 
 
@@ -199,10 +195,10 @@ class MessageDelegate(QStyledItemDelegate):
         inner_y = PAD
         if m.reply_to is not None:
             if entry.quoted is not None and not entry.quoted.deleted:
-                out.quote_sender = entry.quoted_sender or _tr("You")
+                out.quote_sender = entry.quoted_sender or translate("Timeline", "You")
                 out.quote_text = text.preview(entry.quoted.body or "", 120)
             else:
-                out.quote_text = _tr("The original message is not available.")
+                out.quote_text = translate("Timeline", "The original message is not available.")
             qw = min(inner_max, max(sm.horizontalAdvance(out.quote_text),
                                     sm.horizontalAdvance(out.quote_sender)) + 14)  # fmt: skip
             out.quote = QRect(PAD, inner_y, qw, 2 * sm.height() + 8)
@@ -211,10 +207,12 @@ class MessageDelegate(QStyledItemDelegate):
 
         if m.deleted:
             out.tombstone = True
-            out.body_text = _tr("This message was deleted.")
+            out.body_text = translate("Timeline", "This message was deleted.")
         elif entry.attachments:
             a = entry.attachments[0]
-            out.file_line = f"{a.file_name or _tr('file')}  ·  {text.human_size(a.size)}"
+            out.file_line = (
+                f"{a.file_name or translate('Timeline', 'file')}  ·  {text.human_size(a.size)}"
+            )
             box_y = inner_y
             if a.thumbnail:
                 pix = QPixmap()
@@ -272,7 +270,7 @@ class MessageDelegate(QStyledItemDelegate):
         out.footer = QRect(PAD, inner_y, footer_w, sm.height())
         inner_y += sm.height()
         if m.status is MessageStatus.FAILED:
-            rw = sm.horizontalAdvance(_tr("Retry")) + 12
+            rw = sm.horizontalAdvance(translate("Timeline", "Retry")) + 12
             out.retry = QRect(PAD, inner_y + 2, rw, sm.height() + 4)
             inner_y += sm.height() + 6
         parts_w = max(parts_w, footer_w)
@@ -305,7 +303,7 @@ class MessageDelegate(QStyledItemDelegate):
         if m.expires_at is not None:
             parts.append("\u23f1 59m")
         if m.edited_at is not None and not m.deleted:
-            parts.append(_tr("edited"))
+            parts.append(translate("Timeline", "edited"))
         parts.append(_time(m.sort_at))
         if m.outgoing:
             parts.append("\u2713\u2713")
@@ -317,15 +315,15 @@ class MessageDelegate(QStyledItemDelegate):
         if m.expires_at is not None:
             parts.append("\u23f1 " + remaining(m.expires_at, self.now_ms))
         if m.edited_at is not None and not m.deleted:
-            parts.append(_tr("edited"))
+            parts.append(translate("Timeline", "edited"))
         parts.append(_time(m.sort_at))
         if m.outgoing:
             parts.append(ticks(m.status))
         return "  ".join(parts)
 
     def _failure_text(self, entry: TimelineEntry) -> str:
-        reason = entry.message.failure_reason or _tr("unknown reason")
-        return _tr("Not sent: %1").replace("%1", reason)
+        reason = entry.message.failure_reason or translate("Timeline", "unknown reason")
+        return translate("Timeline", "Not sent: %1").replace("%1", reason)
 
     # --- Qt delegate ---------------------------------------------------------------
 

@@ -5,11 +5,24 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QToolButton, QWidget
 
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
+
+# (emoji, its name): the name is what a screen reader says and the tool tip shows,
+# translated where the button is made.
 EMOJI: tuple[tuple[str, str], ...] = (
-    ("👍", "thumbs up"), ("❤️", "heart"), ("😂", "laughing"), ("😮", "surprised"),
-    ("😢", "sad"), ("🙏", "thank you"), ("🎉", "party"), ("👎", "thumbs down"),
-    ("🔥", "fire"), ("👀", "eyes"), ("✅", "done"), ("🤔", "thinking"),
-)  # fmt: skip
+    ("👍", QT_TRANSLATE_NOOP("EmojiPicker", "thumbs up")),
+    ("❤️", QT_TRANSLATE_NOOP("EmojiPicker", "heart")),
+    ("😂", QT_TRANSLATE_NOOP("EmojiPicker", "laughing")),
+    ("😮", QT_TRANSLATE_NOOP("EmojiPicker", "surprised")),
+    ("😢", QT_TRANSLATE_NOOP("EmojiPicker", "sad")),
+    ("🙏", QT_TRANSLATE_NOOP("EmojiPicker", "thank you")),
+    ("🎉", QT_TRANSLATE_NOOP("EmojiPicker", "party")),
+    ("👎", QT_TRANSLATE_NOOP("EmojiPicker", "thumbs down")),
+    ("🔥", QT_TRANSLATE_NOOP("EmojiPicker", "fire")),
+    ("👀", QT_TRANSLATE_NOOP("EmojiPicker", "eyes")),
+    ("✅", QT_TRANSLATE_NOOP("EmojiPicker", "done")),
+    ("🤔", QT_TRANSLATE_NOOP("EmojiPicker", "thinking")),
+)
 
 
 class EmojiPicker(QFrame):

@@ -18,14 +18,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from keybound.gui.i18n import QT_TRANSLATE_NOOP
 from keybound.token.base import PinKind
 from keybound.token.prompter import PinRequest
 
+# Why the PIN is asked, by PinRequest.purpose; translated where the dialog shows it.
 PURPOSES = {
-    "unlock": "to unlock Keybound",
-    "sign": "to sign with your security key",
-    "enroll": "to set up your security key",
+    "unlock": QT_TRANSLATE_NOOP("PinDialog", "to unlock Keybound"),
+    "sign": QT_TRANSLATE_NOOP("PinDialog", "to sign with your security key"),
+    "enroll": QT_TRANSLATE_NOOP("PinDialog", "to set up your security key"),
 }
+OTHER_PURPOSE = QT_TRANSLATE_NOOP("PinDialog", "for your security key")
 
 
 class PinDialog(QDialog):
@@ -37,7 +40,7 @@ class PinDialog(QDialog):
         self.setWindowTitle(self.tr("Enter your %s") % what)
         self.setAccessibleName(self.windowTitle())
         layout = QVBoxLayout(self)
-        purpose = self.tr(PURPOSES.get(request.purpose, "for your security key"))
+        purpose = self.tr(PURPOSES.get(request.purpose, OTHER_PURPOSE))
         self.heading = QLabel(
             self.tr("Enter the %(what)s of %(key)s %(purpose)s.")
             .replace("%(what)s", what)

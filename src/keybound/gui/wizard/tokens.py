@@ -12,7 +12,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -20,13 +19,10 @@ from PySide6.QtCore import (
 )
 
 from keybound.client.token_watch import TokenChoice
+from keybound.gui.i18n import translate
 
 ChoiceRole = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("TokenListModel", text)
 
 
 def describe(choice: TokenChoice) -> str:
@@ -34,9 +30,9 @@ def describe(choice: TokenChoice) -> str:
     if choice.problem:
         state = choice.problem
     elif choice.has_keys:
-        state = _tr("has keys: use it as it is")
+        state = translate("TokenListModel", "has keys: use it as it is")
     else:
-        state = _tr("blank: will be set up")
+        state = translate("TokenListModel", "blank: will be set up")
     return f"{choice.label} — {state}"
 
 
