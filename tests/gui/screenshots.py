@@ -168,12 +168,9 @@ async def settings_page(stage: Stage, key: str) -> QWidget:
     shell = await stage.unlocked()
     chat = shell.window.chat
     assert chat is not None
-    for old in chat.findChildren(SettingsDialog):
-        old.close()
-    dialog = chat.menu.open_settings(key)
+    dialog = chat.menu.open_settings(key)  # a child of the chat pane; tidy closes it
     assert isinstance(dialog, SettingsDialog)
     await asyncio.sleep(0.5)  # the page reads its values from the engine
-    stage.extra.append(dialog)
     return dialog
 
 
@@ -258,10 +255,10 @@ def tidy(stage: Stage, scene: Scene) -> None:
         stage.shell.window.prompter.overlay.stop()
     if scene.name == "offline-bar" and stage.shell is not None:
         stage.shell.window.offline_bar.hide()
-    if scene.name.startswith("settings-"):
-        for dialog in stage.extra:
-            if isinstance(dialog, QWidget) and dialog.objectName() == "settingsDialog":
-                dialog.close()
+    if scene.name.startswith("settings-") and stage.shell is not None:
+        for dialog in stage.shell.window.findChildren(QWidget, "settingsDialog"):
+            dialog.close()
+            dialog.deleteLater()
 
 
 def widget_texts(root: QWidget) -> list[str]:

@@ -168,12 +168,14 @@ async def window_texts(theme: Theme, alice: Someone, conv: bytes, tmp: Path) -> 
 
 
 def content(text: str) -> bool:
-    """The people's own words and names, codes and numbers: the same in every language.
+    """The people's own words and names, codes, numbers and addresses: the same in every
+    language.
 
     What is left of ``text`` without them (and without bidi isolation marks, the
     same-in-German words, digits and punctuation) has no letter.
     """
     rest = text.replace("\u2068", "").replace("\u2069", "")
+    rest = re.sub(r"wss?://\S+", "", rest)  # a relay's address (the settings' Relay page)
     people = [HELLO, TOKEN_LABEL, "Reader 0", "alice", "bob", getpass.getuser(), *GROUPS]
     for word in [*people, *sorted(SAME_IN_GERMAN, key=len, reverse=True)]:
         rest = rest.replace(word, "")

@@ -28,6 +28,7 @@ from keybound.gui.bridge import Bridge
 from keybound.gui.i18n import install_translations
 from keybound.gui.loop import application, install_loop
 from keybound.gui.mainwindow import MainWindow
+from keybound.gui.preferences import app_locale
 from keybound.gui.theme import Theme
 from keybound.hardening import harden_process
 
@@ -104,7 +105,8 @@ def run(profile: Path, options: Options | None = None, argv: Sequence[str] | Non
     """``keybound`` / ``keybound gui``: run the app until its window closes."""
     harden_process()  # no core dumps of the app's memory (also done by keybound.cli)
     app = application(argv)
-    install_translations(app)  # before any widget: widgets translate their texts when built
+    # before any widget: widgets translate their texts when built
+    install_translations(app, app_locale(profile))
     loop = install_loop(app)
     theme = Theme(app)
     # SIGINT/SIGTERM end the app through the same clean path as closing the window, from

@@ -10,17 +10,21 @@ live next to the window geometry:
 - ``zoom``: one of ``theme.ZOOM_STEPS`` (Ctrl+= / Ctrl+- change it too);
 - ``font_size``: points before zoom, 0 for the system's;
 - ``language``: ``en`` or ``de``; absent for the system's language.  It takes
-  effect at the next start (:func:`saved_language`, read by the app's start).
+  effect at the next start (:func:`app_locale`, read by the app's start;
+  ``KEYBOUND_LANG`` still overrides it).
 
 Also here: where downloads go when the person has not chosen a folder.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QLocale, QSettings, QStandardPaths
 
+from keybound.gui.i18n import ENV_LANG
 from keybound.gui.theme import Theme, ThemeMode
 
 WINDOW_FILE = "window.ini"
@@ -96,6 +100,14 @@ class Preferences:
 def saved_language(profile: Path) -> str | None:
     """The language chosen for ``profile`` (``en``, ``de``), or None for the system's."""
     return Preferences(profile).language if (profile / WINDOW_FILE).exists() else None
+
+
+def app_locale(profile: Path, environ: Mapping[str, str] | None = None) -> QLocale | None:
+    """The language to install for ``profile``: the one chosen in its settings, unless
+    ``KEYBOUND_LANG`` is set; None: ``i18n.requested_locale`` decides (that or the system's)."""
+    env = os.environ if environ is None else environ
+    chosen = saved_language(profile)
+    return None if chosen is None or env.get(ENV_LANG, "").strip() else QLocale(chosen)
 
 
 def download_folder(chosen: str) -> Path:

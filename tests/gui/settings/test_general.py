@@ -23,7 +23,7 @@ from keybound.client.values import LockReason
 from keybound.gui.bridge import Bridge
 from keybound.gui.mainwindow import MainWindow
 from keybound.gui.notify import Notifier
-from keybound.gui.preferences import Preferences, saved_language
+from keybound.gui.preferences import Preferences, app_locale, saved_language
 from keybound.gui.settings import SettingsDialog
 from keybound.gui.settings.general import GeneralPage, PrivacyPage, duration
 from keybound.gui.settings.relay import RelayPage, grouped_fingerprint
@@ -86,6 +86,24 @@ def test_durations_read_as_people_say_them() -> None:
     assert duration(3600) == "1 hour"
     assert duration(2419200) == "4 weeks"
     assert duration(90) == "90 seconds"
+
+
+def test_the_saved_language_is_installed_unless_keybound_lang_says_otherwise(
+    tmp_path: Path,
+) -> None:
+    assert saved_language(tmp_path) is None and app_locale(tmp_path, {}) is None  # the system's
+    Preferences(tmp_path).set_language("de")
+    assert saved_language(tmp_path) == "de"
+    chosen = app_locale(tmp_path, {})
+    assert chosen is not None and chosen.name().startswith("de")
+    assert app_locale(tmp_path, {"KEYBOUND_LANG": "en"}) is None  # the override wins
+    Preferences(tmp_path).set_language("en")  # English on a German desktop
+    english = app_locale(tmp_path, {})
+    assert english is not None and english.name().startswith("en")
+    Preferences(tmp_path).set_language(None)
+    assert saved_language(tmp_path) is None
+    with pytest.raises(ValueError, match="no translation"):
+        Preferences(tmp_path).set_language("tlh")
 
 
 def test_grouped_fingerprint_is_two_lines_of_sixteen() -> None:

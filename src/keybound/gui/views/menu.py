@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from keybound.gui.bridge import Bridge
+from keybound.gui.i18n import translate
 
 
 class MainMenu(QMenu):
@@ -46,8 +47,9 @@ def menu_button(menu: MainMenu, parent: QWidget) -> QToolButton:
     button = QToolButton(parent)
     button.setObjectName("mainMenuButton")
     button.setText("☰")
-    button.setAccessibleName(button.tr("Menu"))
-    button.setToolTip(button.tr("Menu"))
+    title = translate("MainMenu", "Menu")  # lupdate takes `button.tr` for a class "button"
+    button.setAccessibleName(title)
+    button.setToolTip(title)
     button.setMenu(menu)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     return button
