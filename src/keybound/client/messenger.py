@@ -947,10 +947,14 @@ class Messenger:
         self, path: Path, *, passphrase: str | None = None,
         progress: bk.ProgressCallback | None = None,
     ) -> RestoreSummary:  # fmt: skip
-        """Merge a backup into the history (dedup by message ID); all of it or nothing."""
-        return await self._backups.restore(
-            self._need(), path, passphrase=passphrase, progress=progress
+        """Merge a backup into the history (dedup by message ID); all of it or nothing.
+        The settings it carries apply to the running session at once."""
+        session = self._need()
+        summary = await self._backups.restore(
+            session, path, passphrase=passphrase, progress=progress
         )
+        session.settings_changed()
+        return summary
 
     async def backup_keys(self) -> list[BackupKey]:
         """The hardware keys backups are encrypted to (no token needed to encrypt)."""
