@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         listen,
         relay,
         repair,
+        settings,
         simulate,
         token,
     )
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parsers(sub)
     listen.add_parser(sub)
     relay.add_parser(sub)
+    settings.add_parser(sub)
     repair.add_parser(sub)
     backup.add_parser(sub)
     backup.add_export_parser(sub)
@@ -138,6 +140,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         listen,
         relay,
         repair,
+        settings,
         simulate,
         token,
     )
@@ -148,6 +151,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return account.run(args, profile_dir(args.profile))
     if args.command == "relay":
         return relay.run(args, profile_dir(args.profile))
+    if args.command == "settings":
+        return settings.run(args, profile_dir(args.profile))
     if args.command == "listen":
         return listen.run(args, profile_dir(args.profile))
     if args.command == "repair":

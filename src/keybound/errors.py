@@ -894,6 +894,10 @@ class NoWindow(UserFacingError):
         )
 
 
+class InvalidSetting(UserFacingError):
+    """A setting's value is out of its range (``Messenger.set_setting``); nothing changed."""
+
+
 # --- encrypted backups (keybound.backup) ------------------------------------------------
 
 

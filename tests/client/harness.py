@@ -197,12 +197,16 @@ def options(tokens: TokenSource, worker: TokenWorker, **kw: Any) -> Options:
     return Options(**base)
 
 
-async def create(tmp: Path, name: str, relay_url: str, worker: TokenWorker, **kw: Any) -> Someone:
+async def create(
+    tmp: Path, name: str, relay_url: str, worker: TokenWorker, *, tls_pin: str | bool = False,
+    **kw: Any,
+) -> Someone:  # fmt: skip
+    """``tls_pin`` as for ``Messenger.create_account`` (a ``--dev-tls`` relay); ``kw``: Options."""
     tokens = InProcessTokens(card(tmp, name))
     person = Someone(name, tmp / f"profile-{name}", tokens, options(tokens, worker, **kw))
     messenger, code = await Messenger.create_account(
         person.profile, relay_url, prompter(), display_name=name, enroll=ENROLL,
-        options=person.options, device_name=f"{name}-desktop",
+        options=person.options, device_name=f"{name}-desktop", tls_pin=tls_pin,
     )  # fmt: skip
     person.recovery_code = code
     person.attach(messenger)

@@ -59,9 +59,13 @@ def test_passphrase_backup_progress_cancel_and_merge(
     async def scenario() -> None:
         async with people(tmp_path, shared_relay.url, worker, "alice", "bob") as (alice, bob):
             await _chat(alice, bob)
+            await alice.m.set_setting(cfg.NOTIFICATIONS, "off")  # carried in the backup
+            await alice.m.set_setting(cfg.DEFAULT_TIMER, 3600)
             seen: list[Progress] = []
             path = tmp_path / "alice.age"
             info = await alice.m.create_backup(path, passphrase=PASS, progress=seen.append)
+            await alice.m.set_setting(cfg.NOTIFICATIONS, "text")
+            await alice.m.set_setting(cfg.DEFAULT_TIMER, 0)
             assert info.counts.messages == 6 and path.exists() and seen
             await until(lambda: _has(alice, ev.BackupCreated), what="the created event")
             assert alice.events_of(ev.BackupCreated)[-1].path == str(path)
@@ -72,6 +76,8 @@ def test_passphrase_backup_progress_cancel_and_merge(
                 await bob.m.restore_backup(path, passphrase=PASS)
             summary = await alice.m.restore_backup(path, passphrase=PASS)
             assert summary.added.messages == 0 and summary.skipped_messages == 6
+            assert await alice.m.notification_mode() is cfg.NotifyMode.OFF  # in force at once
+            assert await alice.m.setting(cfg.DEFAULT_TIMER) == 3600
             await until(lambda: _has(alice, ev.HistoryRestored), what="the restored event")
 
             # Cancel while writing: the awaiting task is cancelled, nothing is left.

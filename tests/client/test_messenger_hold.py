@@ -73,8 +73,8 @@ def test_recovery_code_unlocks_without_the_key_and_wrong_codes_open_nothing(
     async def scenario() -> None:
         alice = await create(tmp_path, "alice", shared_relay.url, worker)
         try:
-            assert await alice.m.setting(cfg.NOTIFY_TEXT) is False  # notifications: sender only
-            await alice.m.set_setting(cfg.NOTIFY_TEXT, True)
+            assert await alice.m.setting(cfg.NOTIFICATIONS) == "sender"  # the default
+            await alice.m.set_setting(cfg.NOTIFICATIONS, "text")
             held = await _reopen_held(alice)
             alice.tokens.pull()  # "lost your key"
             code = alice.recovery_code
@@ -89,7 +89,7 @@ def test_recovery_code_unlocks_without_the_key_and_wrong_codes_open_nothing(
 
             await held.unlock_with_recovery(code)
             assert not held.locked
-            assert await held.setting(cfg.NOTIFY_TEXT) is True  # the same vault
+            assert await held.setting(cfg.NOTIFICATIONS) == "text"  # the same vault
             await held.wait_online(20)
             assert any(isinstance(e, ev.Unlocked) for e in alice.log)
             await held.lock()

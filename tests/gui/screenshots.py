@@ -328,6 +328,33 @@ async def devices_page(stage: Stage) -> QWidget:
     return dialog
 
 
+async def settings_page(stage: Stage, key: str) -> QWidget:
+    """The settings dialog on page ``key``, its values read from the vault."""
+    from keybound.gui.settings import SettingsDialog
+
+    shell = await stage.unlocked()
+    chat = shell.window.chat
+    assert chat is not None
+    dialog = chat.menu.open_settings(key)  # a child of the chat pane; tidy closes it
+    assert isinstance(dialog, SettingsDialog)
+    await asyncio.sleep(0.5)  # the page reads its values from the engine
+    return dialog
+
+
+async def settings_general(stage: Stage) -> QWidget:
+    return await settings_page(stage, "general")
+
+
+async def settings_privacy(stage: Stage) -> QWidget:
+    return await settings_page(stage, "privacy")
+
+
+async def settings_relay(stage: Stage) -> QWidget:
+    return await settings_page(stage, "relay")
+
+
+SETTINGS_SIZE = (760, 560)
+
 SCENES: list[Scene] = [
     Scene("lock-screen", lock_screen, SIZE, ("Keybound is locked", "Unlock", "Lost your key?")),
     Scene("pin-dialog", pin_dialog, None, ("Unlock", "PIN")),
@@ -374,6 +401,38 @@ SCENES: list[Scene] = [
             "Add this computer",
         ),
     ),
+    Scene(
+        "settings-general",
+        settings_general,
+        SETTINGS_SIZE,
+        (
+            "Theme",
+            "Font size",
+            "Zoom",
+            "Language",
+            "next time Keybound starts",
+            "Save files in",
+        ),
+    ),
+    Scene(
+        "settings-privacy",
+        settings_privacy,
+        SETTINGS_SIZE,
+        (
+            "Notifications show",
+            "Show others when you are typing",
+            "Lock when idle",
+            "Lock when the security key is removed",
+            "Send read receipts",
+            "Default timer",
+        ),
+    ),
+    Scene(
+        "settings-relay",
+        settings_relay,
+        SETTINGS_SIZE,
+        ("Address", "Certificate (SHA-256)", "Connection", "Connected"),
+    ),
     # gui-wizard / gui-chat: add their scenes here, e.g.
     # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]
@@ -400,7 +459,7 @@ def tidy(stage: Stage, scene: Scene) -> None:
         stage.shell.window.prompter.overlay.stop()
     if scene.name == "offline-bar" and stage.shell is not None:
         stage.shell.window.offline_bar.hide()
-    if scene.name.startswith("backups-") and stage.shell is not None:
+    if scene.name.startswith(("backups-", "settings-")) and stage.shell is not None:
         close_settings(stage.shell)
 
 

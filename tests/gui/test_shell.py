@@ -217,7 +217,7 @@ def test_notification_text_only_when_allowed(world: World, arun: Runner) -> None
         try:
             await unlock(window)
             assert shell.messenger is not None
-            await shell.messenger.set_setting(cfg.NOTIFY_TEXT, True)
+            await shell.messenger.set_setting(cfg.NOTIFICATIONS, "text")
             await world.bob_says("dinner at eight")
             await until(lambda: ("bob", "dinner at eight") in notes)
             assert all(title == "bob" for title, _body in notes)
@@ -227,7 +227,7 @@ def test_notification_text_only_when_allowed(world: World, arun: Runner) -> None
             assert window.error_bar.isVisible()
             assert window.error_bar.text == "Publishing your keys failed."
             assert QApplication.activeModalWidget() is None
-            await shell.messenger.set_setting(cfg.NOTIFY_TEXT, False)
+            await shell.messenger.set_setting(cfg.NOTIFICATIONS, "sender")
         finally:
             await shell.close()
 

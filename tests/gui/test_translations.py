@@ -170,7 +170,8 @@ async def window_texts(
 
 
 def content(text: str) -> bool:
-    """The people's own words and names, codes and numbers: the same in every language.
+    """The people's own words and names, codes, numbers and addresses: the same in every
+    language.
 
     What is left of ``text`` without them (and without bidi isolation marks, the
     same-in-German words, digits and punctuation) has no letter.

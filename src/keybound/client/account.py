@@ -265,6 +265,8 @@ def load_core(db: Database, master_key: MasterKey, env: Environment) -> Core:
     device = repo.current_device()
     if own is None or device is None:
         raise ProfileError("This profile's history has no account in it (setup did not finish).")
+    with db.transaction():
+        cfg.migrate(repo)  # older settings in today's form, before Core reads them
     book = IdentityBook()
     book.load(repo, env.now_s())
     records = [

@@ -206,6 +206,13 @@ def set_timer(core: Core, conversation_id: bytes, seconds: int | None) -> Effect
     return effects
 
 
+def default_timer(core: Core, conversation_id: bytes) -> Effects:
+    """A conversation we just started takes the default disappearing timer (if one is set),
+    told to the others like any timer change."""
+    seconds = core.settings.default_timer_seconds
+    return set_timer(core, conversation_id, seconds) if seconds > 0 else Effects()
+
+
 def retry(core: Core, message_id: bytes) -> Effects:
     _own_message(core, message_id)
     return core.retry_message(message_id)
@@ -226,10 +233,16 @@ def create_group(core: Core, name: str, members: Sequence[bytes]) -> tuple[bytes
     everyone = [core.own_id, *others]
     with core.db.transaction():
         convs.upsert_group(core.repo, group_id, name, everyone, [core.own_id], core.now())
-        item = core.item_to(group_id, True, others, c.GroupCreate(name, tuple(everyone)))
-        effects = core.compose([item])
-        event = SystemEvent(SystemKind.CREATED, core.own_id, name=name)
-        effects.events.append(_system_line(core, item, event))
+        create = core.item_to(group_id, True, others, c.GroupCreate(name, tuple(everyone)))
+        lines = [(create, SystemEvent(SystemKind.CREATED, core.own_id, name=name))]
+        timer = core.settings.default_timer_seconds  # a group we start takes the default
+        if timer > 0:
+            convs.set_timer(core.repo, group_id, timer)
+            item = core.item(group_id, c.DisappearingTimer(timer))
+            lines.append((item, SystemEvent(SystemKind.TIMER, core.own_id, seconds=timer)))
+        effects = core.compose([item for item, _event in lines])
+        for item, event in lines:
+            effects.events.append(_system_line(core, item, event))
     effects.events.append(ev.ConversationChanged(group_id))
     return group_id, effects
 

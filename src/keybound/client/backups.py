@@ -69,7 +69,8 @@ Emit = Callable[[ev.Event], None]
 # Settings carried in a backup and applied on restore (not device name or relay).
 CARRIED_SETTINGS = (
     cfg.DISPLAY_NAME, cfg.LOCK_ON_TOKEN_REMOVAL, cfg.IDLE_LOCK_SECONDS, cfg.READ_RECEIPTS,
-    cfg.TYPING_INDICATORS, cfg.BACKUP_EVERY_DAYS, cfg.BACKUP_KEEP,
+    cfg.TYPING_INDICATORS, cfg.BACKUP_EVERY_DAYS, cfg.BACKUP_KEEP, cfg.NOTIFICATIONS,
+    cfg.DEFAULT_TIMER,
 )  # fmt: skip
 AUTO_NAME = re.compile(r"keybound-(\d{8}-\d{6})\.age")
 DEFAULT_KEEP = 5
@@ -445,5 +446,6 @@ def _prune(folder: Path, keep: int) -> None:
 _DEFAULTS: dict[str, bool | int | str] = {
     cfg.DISPLAY_NAME: "", cfg.LOCK_ON_TOKEN_REMOVAL: True, cfg.IDLE_LOCK_SECONDS: 0,
     cfg.READ_RECEIPTS: True, cfg.TYPING_INDICATORS: True, cfg.BACKUP_EVERY_DAYS: 0,
-    cfg.BACKUP_KEEP: DEFAULT_KEEP,
+    cfg.BACKUP_KEEP: DEFAULT_KEEP, cfg.NOTIFICATIONS: cfg.NotifyMode.SENDER.value,
+    cfg.DEFAULT_TIMER: 0,
 }  # fmt: skip

@@ -177,6 +177,7 @@ class WebSocketLink(RelayLink):
         self._on_deliver: DeliverHandler | None = None
         self._on_status: StatusHandler | None = None
         self._on_online: OnlineHandler | None = None
+        self._fingerprint = ""  # of the certificate the relay showed last (wss:// only)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -216,6 +217,10 @@ class WebSocketLink(RelayLink):
     @property
     def status(self) -> LinkStatus:
         return self._machine.status
+
+    @property
+    def certificate_fingerprint(self) -> str:
+        return self._fingerprint
 
     async def wait_online(self, timeout: float) -> None:
         if self.status.state is LinkState.ONLINE:
@@ -532,6 +537,9 @@ class WebSocketLink(RelayLink):
                     await ws.close()
                     self._socket_failed(sock, "the relay's certificate changed", refusal=exc)
                     return
+            if self.address.secure:
+                der = _peer_certificate(ws)
+                self._fingerprint = tls_pin.certificate_fingerprint(der) if der else ""
             writer = asyncio.get_running_loop().create_task(self._write(sock, ws))
             self._feed_from(sock, Connected())
             reason = ""

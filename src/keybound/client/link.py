@@ -73,6 +73,12 @@ class RelayLink(ABC):
     @abstractmethod
     def status(self) -> LinkStatus: ...
 
+    @property
+    def certificate_fingerprint(self) -> str:
+        """SHA-256 of the certificate the relay showed on the last connection (``AB:CD:..``);
+        "" without TLS or before the first connection."""
+        return ""
+
     @abstractmethod
     async def wait_online(self, timeout: float) -> None:
         """Return once authenticated; RelayUnavailable after ``timeout`` seconds."""

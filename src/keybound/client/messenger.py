@@ -45,7 +45,7 @@ from keybound.client import contact_details as details
 from keybound.client import events as ev
 from keybound.client import settings as cfg
 from keybound.client.aio import sentence
-from keybound.client.conversations import ensure_direct
+from keybound.client.conversations import direct_id, ensure_direct
 from keybound.client.identities import decode_documents
 from keybound.client.link import LinkState, LinkStatus
 from keybound.client.onboarding import Opened
@@ -73,6 +73,7 @@ from keybound.client.values import (
     MessageStatus,
     Reaction,
     Receipt,
+    RelayInfo,
     Role,
     SearchHit,
 )
@@ -435,8 +436,12 @@ class Messenger:
         invite = parse_invite(invite_uri)
         await s.db.run(contacts.check_new, s.core, invite, name)
         docs = await self._fetch_invited(s, invite)
+        cid = direct_id(s.core.own_id, invite.identity_id)
+        new = await s.db.run(s.core.repo.conversation, cid) is None
         info, _update = await s.db.run(contacts.add, s.core, invite, docs, name)
         self._emit(ev.ContactAdded(info))
+        if new:  # a conversation we start takes the default timer
+            await s.act(actions.default_timer, cid)
         s.wake.compose.set()
         return info
 
@@ -948,7 +953,9 @@ class Messenger:
         device made before the layer): re-certified, signed by the token, published.
         False when there was nothing to do.  Runs by itself after the first PQ prekeys
         are published; a failure there is an ``EngineError`` event and is tried again."""
-        s = self._need()
+        return await self._upgrade_post_quantum(self._need())
+
+    async def _upgrade_post_quantum(self, s: Session) -> bool:
         upgrade = await s.db.run(pq_upgrade.plan, s.core, self._env.now_s())
         if upgrade is None:
             return False
@@ -965,8 +972,12 @@ class Messenger:
         return True
 
     async def _upgrade_post_quantum_quietly(self) -> None:
+        """The session's own call: not the person's activity (the idle lock keeps counting)."""
+        session = self._session
+        if session is None:
+            return
         try:
-            await self.upgrade_post_quantum()
+            await self._upgrade_post_quantum(session)
         except KeyboundError as exc:
             self._emit(ev.EngineError(sentence(exc), "post_quantum"))
 
@@ -1006,22 +1017,39 @@ class Messenger:
     # === settings =========================================================================
 
     async def setting(self, key: str) -> bool | int | str:
+        """A setting's value (``settings.DEFAULTS`` for one never set, else "")."""
         s = self._need()
-        defaults: dict[str, bool | int | str] = {
-            cfg.LOCK_ON_TOKEN_REMOVAL: True, cfg.READ_RECEIPTS: True,
-            cfg.TYPING_INDICATORS: True, cfg.IDLE_LOCK_SECONDS: 0,
-            cfg.PUBLISHED_VERSION: -1, cfg.NOTIFY_TEXT: False,
-        }  # fmt: skip
-        return await s.db.run(s.core.get_setting, key, defaults.get(key, ""))
+        return await s.db.run(s.core.get_setting, key, cfg.DEFAULTS.get(key, ""))
 
     async def set_setting(self, key: str, value: bool | int | str) -> None:
-        """Change one of ``settings.EDITABLE``."""
+        """Change one of ``settings.EDITABLE``; it applies to the running session at once
+        (``InvalidSetting`` for a value out of range; nothing is changed then)."""
         kind = cfg.EDITABLE.get(key)
         if kind is None or type(value) is not kind:
             raise UserFacingError(f"There is no setting {key!r} of that type.")
+        cfg.check(key, value)
         s = self._need()
         await s.db.run(s.core.set_setting, key, value)
+        s.settings_changed()
         self._backups.settings_changed()
+
+    async def notification_mode(self) -> cfg.NotifyMode:
+        """What a desktop notification may show (``settings.NOTIFICATIONS``)."""
+        return self._need().core.settings.notifications
+
+    async def relay_info(self) -> RelayInfo:
+        """The relay in use, its certificate's SHA-256 fingerprint and the connection state.
+
+        The fingerprint is the pinned one for a ``--dev-tls`` relay, else the one
+        the relay showed on the last connection ("" for ``ws://``, or not connected yet).
+        """
+        s = self._need()
+        pinned = await s.db.run(s.core.get_setting, cfg.TLS_PINNED, False)
+        pin = await s.db.run(s.core.get_setting, cfg.TLS_PIN, "")
+        seen = s.link.certificate_fingerprint if s.link is not None else ""
+        return RelayInfo(
+            s.core.settings.relay_url, (pin if pinned else "") or seen, pinned, self.connection
+        )
 
     # === backups (see client/backups.py; progress callbacks run on the event loop) ==========
 
@@ -1050,10 +1078,14 @@ class Messenger:
         self, path: Path, *, passphrase: str | None = None,
         progress: bk.ProgressCallback | None = None,
     ) -> RestoreSummary:  # fmt: skip
-        """Merge a backup into the history (dedup by message ID); all of it or nothing."""
-        return await self._backups.restore(
-            self._need(), path, passphrase=passphrase, progress=progress
+        """Merge a backup into the history (dedup by message ID); all of it or nothing.
+        The settings it carries apply to the running session at once."""
+        session = self._need()
+        summary = await self._backups.restore(
+            session, path, passphrase=passphrase, progress=progress
         )
+        session.settings_changed()
+        return summary
 
     async def backup_keys(self) -> list[BackupKey]:
         """The hardware keys backups are encrypted to (no token needed to encrypt)."""

@@ -93,6 +93,7 @@ class Session:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._refreshing: dict[bytes, asyncio.Task[ChainUpdate | None]] = {}
         self._stop_watch: Callable[[], None] = lambda: None
+        self._watching = False  # the token's removal is being watched
         self._sends: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._sender: asyncio.Task[None] | None = None
         self.receiving = ReceivingGate(
@@ -137,18 +138,37 @@ class Session:
         self.wake.flush.set()
         self.wake.compose.set()
         self.wake.publish.set()
-        if core.settings.lock_on_token_removal and self.token is not None:
-            token = self.token
-            loop = asyncio.get_running_loop()
-
-            def removed() -> None:
-                loop.call_soon_threadsafe(self._token_removed)
-
-            try:
-                self._stop_watch = self.options.tokens.watch(token, removed)
-            except KeyboundError as exc:
-                log.warning("cannot watch the token for removal: %s", exc)
+        self.settings_changed()
         await self.link.start(self._on_deliver, self._on_status, self._on_online)
+
+    def settings_changed(self) -> None:
+        """Apply ``core.settings`` to what runs now (after ``Messenger.set_setting``).
+
+        Most settings are read where they are used (the idle watch, receipts,
+        typing) and need nothing here; the token's removal watch is started or
+        stopped to match "lock when the token is removed".
+        """
+        wanted = self.core.settings.lock_on_token_removal and self.token is not None
+        if wanted and not self._watching:
+            self._watch_token()
+        elif not wanted and self._watching:
+            self._stop_watch()
+            self._stop_watch = lambda: None
+            self._watching = False
+
+    def _watch_token(self) -> None:
+        assert self.token is not None
+        loop = asyncio.get_running_loop()
+
+        def removed() -> None:
+            loop.call_soon_threadsafe(self._token_removed)
+
+        try:
+            self._stop_watch = self.options.tokens.watch(self.token, removed)
+        except KeyboundError as exc:
+            log.warning("cannot watch the token for removal: %s", exc)
+            return
+        self._watching = True
 
     async def stop(self) -> None:
         """Cancel everything, close the link, then close the database: keys dropped."""
@@ -214,7 +234,7 @@ class Session:
                 await asyncio.sleep(self.options.storage_retry_max_s)
 
     def _token_removed(self) -> None:
-        if not self.closing:
+        if not self.closing and self._watching:  # not turned off since it was scheduled
             self._request_lock(LockReason.TOKEN_REMOVED)
 
     # --- running jobs ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from keybound.client.link import LinkStatus
 from keybound.store.models import (
     Attachment,
     AttachmentState,
@@ -39,6 +40,7 @@ __all__ = [
     "MessageStatus",
     "Reaction",
     "Receipt",
+    "RelayInfo",
     "Role",
     "SearchHit",
     "Verification",
@@ -99,3 +101,13 @@ class IdentityAlert:
     at: int  # ms (0: not recorded, only the held state is known)
     detail: str  # a sentence for people (why), may be empty
     held: bool  # sending to them waits until they are verified again or the change accepted
+
+
+@dataclass(frozen=True)
+class RelayInfo:
+    """The relay in use, how its certificate is trusted, and the connection now."""
+
+    url: str
+    fingerprint: str  # SHA-256 of its certificate (AB:CD:..); "" for ws:// or not seen yet
+    pinned: bool  # trusted because it matches the pinned fingerprint (a --dev-tls relay)
+    status: LinkStatus

@@ -29,6 +29,7 @@ from keybound.gui.contacts.links import LinkOpener
 from keybound.gui.i18n import install_translations
 from keybound.gui.loop import application, install_loop
 from keybound.gui.mainwindow import MainWindow
+from keybound.gui.preferences import app_locale
 from keybound.gui.theme import Theme
 from keybound.hardening import harden_process
 
@@ -118,7 +119,8 @@ def run(
     """``keybound`` / ``keybound gui [LINK]``: run the app until its window closes."""
     harden_process()  # no core dumps of the app's memory (also done by keybound.cli)
     app = application(argv)
-    install_translations(app)  # before any widget: widgets translate their texts when built
+    # before any widget: widgets translate their texts when built
+    install_translations(app, app_locale(profile))
     loop = install_loop(app)
     theme = Theme(app)
     # SIGINT/SIGTERM end the app through the same clean path as closing the window, from

@@ -9,7 +9,8 @@
 - A history or vault that cannot be opened (full disk, damaged files) gets a
   screen of its own that says so and offers to try again; never a crash.
 - Zoom (Ctrl+= / Ctrl+- / Ctrl+0) and the window geometry are remembered in
-  ``<profile>/window.ini``: geometry and zoom only, nothing from the vault.
+  ``<profile>/window.ini``, with the theme, font size and language the lock
+  screen needs before unlock (``gui.preferences``); nothing from the vault.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from keybound.gui.bridge import Bridge
 from keybound.gui.i18n import QT_TRANSLATE_NOOP
 from keybound.gui.lockscreen import LockScreen
 from keybound.gui.notify import Notifier
+from keybound.gui.preferences import WINDOW_FILE, Preferences
 from keybound.gui.prompter import QtPrompter
 from keybound.gui.theme import Theme
 from keybound.gui.tray import Tray, app_icon
@@ -44,7 +46,6 @@ from keybound.gui.widgets.banner import Banner
 from keybound.gui.wizard import FirstRunWizard
 
 OFFLINE_GRACE_MS = 1500
-WINDOW_FILE = "window.ini"
 OFFLINE_TEXT = QT_TRANSLATE_NOOP(
     "MainWindow", "Offline: messages will be sent when the relay is back."
 )
@@ -340,26 +341,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(960, 640)
         if self.theme is not None:
-            try:
-                zoom = float(str(self._settings.value("zoom", 1.0)))
-            except ValueError:
-                zoom = 1.0
-            if zoom != self.theme.zoom:
-                self._set_zoom(zoom)
-
-    def _set_zoom(self, zoom: float) -> None:
-        assert self.theme is not None
-        self.theme.zoom_reset()
-        while self.theme.zoom < zoom:
-            before = self.theme.zoom
-            self.theme.zoom_in()
-            if self.theme.zoom == before:
-                break
-        while self.theme.zoom > zoom:
-            before = self.theme.zoom
-            self.theme.zoom_out()
-            if self.theme.zoom == before:
-                break
+            Preferences(self.profile).apply(self.theme)  # theme, font size, zoom
 
     def save_geometry(self) -> None:
         if self.profile.is_dir():

@@ -1,11 +1,12 @@
 """Desktop notifications for new messages: the sender only, unless the person allows the text.
 
-A failed automatic backup is notified as well (always, even while the window
-is active: nobody was watching it run), with the engine's sentence.
-
-Whether the text may be shown is the engine setting ``notify_show_text``
-(default off: a notification is on screen for anyone to read).  Nothing is
-shown while locked, and nothing for messages we sent from another device.
+What a notification shows is the engine setting ``notifications``
+(``settings.NotifyMode``: off, sender only (the default: a notification is on
+screen for anyone to read), or sender and text), read for each message, so a
+change applies to the next one.  Nothing is shown while locked, and nothing
+for messages we sent from another device.  A failed automatic backup is
+notified as well (always, even while the window is active: nobody was
+watching it run), with the engine's sentence.
 """
 
 from __future__ import annotations
@@ -50,22 +51,25 @@ class Notifier(QObject):
             return
         self._bridge.run(self._compose(event.message), done=self._show, failed=lambda _e: None)
 
-    async def _compose(self, message: Message) -> tuple[str, str]:
+    async def _compose(self, message: Message) -> tuple[str, str] | None:
         m = self._bridge.messenger
+        mode = await m.notification_mode()
+        if mode is cfg.NotifyMode.OFF:
+            return None
         try:
             sender = (await m.contact(message.sender_identity)).display_name
         except UnknownContact:
             sender = self.tr("someone new")
-        if await m.setting(cfg.NOTIFY_TEXT) and message.body and not message.deleted:
+        if mode is cfg.NotifyMode.TEXT and message.body and not message.deleted:
             body = message.body
             if len(body) > PREVIEW_CHARS:
                 body = body[: PREVIEW_CHARS - 1] + "…"
             return sender, body
         return self.tr("Keybound"), self.tr("New message from %s") % sender
 
-    def _show(self, note: tuple[str, str]) -> None:
-        if not self._bridge.attached or self._bridge.messenger.locked:
-            return  # locked while we looked the name up
+    def _show(self, note: tuple[str, str] | None) -> None:
+        if note is None or not self._bridge.attached or self._bridge.messenger.locked:
+            return  # notifications are off, or locked while we looked the name up
         title, body = note
         self._tray.notify(title, body)
         self.shown.emit(title, body)

@@ -32,6 +32,24 @@ def _about(bridge: Bridge, parent: QWidget) -> QWidget:
     return AboutPage(bridge, parent)
 
 
+def _general(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.general import GeneralPage
+
+    return GeneralPage(bridge, parent)
+
+
+def _privacy(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.general import PrivacyPage
+
+    return PrivacyPage(bridge, parent)
+
+
+def _relay(bridge: Bridge, parent: QWidget) -> QWidget:
+    from keybound.gui.settings.relay import RelayPage
+
+    return RelayPage(bridge, parent)
+
+
 def _backups(bridge: Bridge, parent: QWidget) -> QWidget:
     from keybound.gui.settings.backups import BackupsPage
 
@@ -46,7 +64,12 @@ def _devices(bridge: Bridge, parent: QWidget) -> QWidget:
 
 def settings_pages() -> list[PageSpec]:
     return [
-        PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
+        PageSpec("general", str(QT_TRANSLATE_NOOP("SettingsDialog", "General")), _general),
+        PageSpec(
+            "privacy", str(QT_TRANSLATE_NOOP("SettingsDialog", "Privacy & notifications")), _privacy
+        ),
         PageSpec("devices", str(QT_TRANSLATE_NOOP("SettingsDialog", "Devices and keys")), _devices),
         PageSpec("backups", str(QT_TRANSLATE_NOOP("SettingsDialog", "Backups")), _backups),
+        PageSpec("relay", str(QT_TRANSLATE_NOOP("SettingsDialog", "Relay")), _relay),
+        PageSpec("about", str(QT_TRANSLATE_NOOP("SettingsDialog", "About")), _about),
     ]

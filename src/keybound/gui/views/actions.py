@@ -10,15 +10,17 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, QStandardPaths, Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
+from keybound.client import settings as cfg
 from keybound.client.chatview import TimelineEntry
 from keybound.client.values import AttachmentState, MessageStatus, Receipt
 from keybound.gui import text
 from keybound.gui.bridge import Bridge
 from keybound.gui.i18n import translate
+from keybound.gui.preferences import download_folder
 from keybound.gui.views.composer import Composer
 from keybound.gui.views.emoji import EmojiPicker
 from keybound.gui.views.info import MessageInfo
@@ -185,12 +187,20 @@ class MessageActions:
         if a.local_state is AttachmentState.LOCAL and a.local_path and Path(a.local_path).exists():
             QDesktopServices.openUrl(QUrl.fromLocalFile(a.local_path))
             return
-        folder = Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DownloadLocation)
-            or Path.home()
-        )
-        folder.mkdir(parents=True, exist_ok=True)
-        self.download(entry, unique_path(folder, a.file_name or "file"), open_after=True)
+        self.download_to_folder(entry, open_after=True)
+
+    def download_to_folder(self, entry: TimelineEntry, *, open_after: bool = False) -> None:
+        """Into the download folder of the settings (else the system's), under a free name."""
+        if not entry.attachments:
+            return
+        name = entry.attachments[0].file_name or "file"
+
+        def chosen(setting: object) -> None:
+            folder = download_folder(str(setting))
+            folder.mkdir(parents=True, exist_ok=True)
+            self.download(entry, unique_path(folder, name), open_after=open_after)
+
+        self.bridge.run(self.bridge.messenger.setting(cfg.DOWNLOAD_FOLDER), done=chosen)
 
     def save_file(self, entry: TimelineEntry) -> None:
         if not entry.attachments:

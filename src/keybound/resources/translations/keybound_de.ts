@@ -1544,6 +1544,136 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>GeneralPage</name>
+    <message>
+        <source>Appearance</source>
+        <translation>Darstellung</translation>
+    </message>
+    <message>
+        <source>Same as the system</source>
+        <translation>Wie das System</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Hell</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Dunkel</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Farbschema</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Systemvorgabe</translation>
+    </message>
+    <message>
+        <source>%1 pt</source>
+        <translation>%1 pt</translation>
+    </message>
+    <message>
+        <source>Font size</source>
+        <translation>Schriftgröße</translation>
+    </message>
+    <message>
+        <source>Zoom</source>
+        <translation>Vergrößerung</translation>
+    </message>
+    <message>
+        <source>Ctrl+= and Ctrl+- zoom in and out anywhere.</source>
+        <translation>Strg+= und Strg+- vergrößern und verkleinern überall.</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <source>A new language takes effect the next time Keybound starts.</source>
+        <translation>Eine neue Sprache gilt ab dem nächsten Start von Keybound.</translation>
+    </message>
+    <message>
+        <source>Downloads</source>
+        <translation>Downloads</translation>
+    </message>
+    <message>
+        <source>Download folder</source>
+        <translation>Download-Ordner</translation>
+    </message>
+    <message>
+        <source>Save files in</source>
+        <translation>Dateien speichern in</translation>
+    </message>
+    <message>
+        <source>Choose folder…</source>
+        <translation>Ordner wählen…</translation>
+    </message>
+    <message>
+        <source>Choose the download folder</source>
+        <translation>Den Download-Ordner wählen</translation>
+    </message>
+    <message>
+        <source>Use the system&apos;s folder</source>
+        <translation>Den Ordner des Systems nehmen</translation>
+    </message>
+    <message>
+        <source>Use the system&apos;s download folder</source>
+        <translation>Den Download-Ordner des Systems nehmen</translation>
+    </message>
+    <message>
+        <source>%1 (the system&apos;s)</source>
+        <translation>%1 (der des Systems)</translation>
+    </message>
+    <message>
+        <source>Save downloads in</source>
+        <translation>Downloads speichern in</translation>
+    </message>
+</context>
+<context>
+    <name>GeneralSettings</name>
+    <message>
+        <source>1 week</source>
+        <translation>1 Woche</translation>
+    </message>
+    <message>
+        <source>%n weeks</source>
+        <translation>%n Wochen</translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation>1 Tag</translation>
+    </message>
+    <message>
+        <source>%n days</source>
+        <translation>%n Tage</translation>
+    </message>
+    <message>
+        <source>1 hour</source>
+        <translation>1 Stunde</translation>
+    </message>
+    <message>
+        <source>%n hours</source>
+        <translation>%n Stunden</translation>
+    </message>
+    <message>
+        <source>1 minute</source>
+        <translation>1 Minute</translation>
+    </message>
+    <message>
+        <source>%n minutes</source>
+        <translation>%n Minuten</translation>
+    </message>
+    <message>
+        <source>1 second</source>
+        <translation>1 Sekunde</translation>
+    </message>
+    <message>
+        <source>%n seconds</source>
+        <translation>%n Sekunden</translation>
+    </message>
+</context>
+<context>
     <name>GroupPage</name>
     <message>
         <source>Group</source>
@@ -2414,6 +2544,85 @@ Open it?</source>
     </message>
 </context>
 <context>
+    <name>PrivacyPage</name>
+    <message>
+        <source>Notifications</source>
+        <translation>Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>Sender only</source>
+        <translation>Nur der Absender</translation>
+    </message>
+    <message>
+        <source>Sender and text</source>
+        <translation>Absender und Text</translation>
+    </message>
+    <message>
+        <source>New message notifications show</source>
+        <translation>Benachrichtigungen über neue Nachrichten zeigen</translation>
+    </message>
+    <message>
+        <source>Notifications show</source>
+        <translation>Benachrichtigungen zeigen</translation>
+    </message>
+    <message>
+        <source>A notification is on screen for anyone nearby to read.</source>
+        <translation>Eine Benachrichtigung kann jeder in der Nähe auf dem Bildschirm lesen.</translation>
+    </message>
+    <message>
+        <source>Locking</source>
+        <translation>Sperren</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source>After %1</source>
+        <translation>Nach %1</translation>
+    </message>
+    <message>
+        <source>Lock when idle</source>
+        <translation>Sperren ohne Benutzung</translation>
+    </message>
+    <message>
+        <source>Lock when the security key is removed</source>
+        <translation>Sperren, wenn der Sicherheitsschlüssel abgezogen wird</translation>
+    </message>
+    <message>
+        <source>What others see</source>
+        <translation>Was andere sehen</translation>
+    </message>
+    <message>
+        <source>Send read receipts</source>
+        <translation>Lesebestätigungen senden</translation>
+    </message>
+    <message>
+        <source>Show others when you are typing</source>
+        <translation>Anderen zeigen, wenn du schreibst</translation>
+    </message>
+    <message>
+        <source>Disappearing messages</source>
+        <translation>Verschwindende Nachrichten</translation>
+    </message>
+    <message>
+        <source>Default timer for new conversations</source>
+        <translation>Standard-Timer für neue Unterhaltungen</translation>
+    </message>
+    <message>
+        <source>Default timer</source>
+        <translation>Standard-Timer</translation>
+    </message>
+    <message>
+        <source>Conversations you start from now on get this timer (the others in them are told); conversations that exist already keep theirs.</source>
+        <translation>Unterhaltungen, die du ab jetzt beginnst, bekommen diesen Timer (die anderen darin erfahren es); bestehende Unterhaltungen behalten ihren.</translation>
+    </message>
+</context>
+<context>
     <name>ProblemScreen</name>
     <message>
         <source>Keybound cannot open your history</source>
@@ -2629,6 +2838,70 @@ Open it?</source>
     <message>
         <source>Checking the relay…</source>
         <translation>Das Relay wird geprüft…</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <source>Certificate fingerprint</source>
+        <translation>Fingerabdruck des Zertifikats</translation>
+    </message>
+    <message>
+        <source>Certificate (SHA-256)</source>
+        <translation>Zertifikat (SHA-256)</translation>
+    </message>
+    <message>
+        <source>Why the certificate is trusted</source>
+        <translation>Warum dem Zertifikat vertraut wird</translation>
+    </message>
+    <message>
+        <source>Trusted because</source>
+        <translation>Vertraut, weil</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <source>The relay stores and forwards encrypted messages; it cannot read them. Compare the fingerprint with the one your relay&apos;s operator published. To move to another relay, run: keybound relay set ADDRESS</source>
+        <translation>Das Relay speichert verschlüsselte Nachrichten und leitet sie weiter; lesen kann es sie nicht. Vergleiche den Fingerabdruck mit dem, den der Betreiber deines Relays veröffentlicht hat. Zum Wechsel auf ein anderes Relay: keybound relay set ADRESSE</translation>
+    </message>
+    <message>
+        <source>Not seen yet: shown once connected</source>
+        <translation>Noch nicht gesehen: erscheint nach dem Verbinden</translation>
+    </message>
+    <message>
+        <source>None: this connection is not encrypted</source>
+        <translation>Keins: diese Verbindung ist nicht verschlüsselt</translation>
+    </message>
+    <message>
+        <source>It is the certificate pinned for this relay; a different one is refused.</source>
+        <translation>Es ist das für dieses Relay festgelegte Zertifikat; ein anderes wird abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Your system&apos;s certificate authorities vouch for it.</source>
+        <translation>Die Zertifizierungsstellen deines Systems bürgen dafür.</translation>
+    </message>
+    <message>
+        <source>No certificate (allowed only for a relay on this computer).</source>
+        <translation>Kein Zertifikat (nur für ein Relay auf diesem Computer erlaubt).</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Verbunden</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Verbinde…</translation>
+    </message>
+    <message>
+        <source>Not connected: %1. Trying again…</source>
+        <translation>Nicht verbunden: %1. Neuer Versuch…</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Nicht verbunden</translation>
     </message>
 </context>
 <context>
@@ -2850,6 +3123,18 @@ Open it?</source>
     <message>
         <source>Backups</source>
         <translation>Datensicherung</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>Allgemein</translation>
+    </message>
+    <message>
+        <source>Privacy &amp; notifications</source>
+        <translation>Privatsphäre und Benachrichtigungen</translation>
+    </message>
+    <message>
+        <source>Relay</source>
+        <translation>Relay</translation>
     </message>
 </context>
 <context>
