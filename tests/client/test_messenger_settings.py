@@ -18,7 +18,7 @@ from keybound.client.link import LinkState
 from keybound.client.values import LockReason
 from keybound.errors import InvalidSetting, UserFacingError
 from keybound.token.worker import TokenWorker
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .harness import Someone, befriend, create, run, until
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CardFactory
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 from .people import make_person
 

@@ -33,7 +33,7 @@ from keybound.gui.views.chat import ChatPane
 from tests.client.harness import Someone, create
 from tests.gui.chat_people import ChatRelay, Pair, people
 from tests.gui.conftest import Runner, until
-from tests.relay.server_fixtures import RelayProcess
+from tests.helpers.relay_process import RelayProcess
 
 
 class Clock:
