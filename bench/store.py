@@ -280,14 +280,12 @@ def measure_engine(engine: str, n_conv: int, workdir: Path, round_no: int) -> di
 
 
 def _conversation_list_sql() -> str:
-    """The query of ``Repository.conversations`` (its columns, join and order)."""
-    from keybound.store.repository import _CONVERSATION, _MESSAGE
+    """The query of ``Repository.conversations`` (its columns, table and order)."""
+    from keybound.store.repository import _LISTED, _SUMMARY_SELECT
 
-    columns = f"{_CONVERSATION.columns}, unread_count, last_sort_at, {_MESSAGE.columns}"
     return (  # column names from the model classes only
-        f"SELECT {columns} "  # noqa: S608
-        "FROM conversations LEFT JOIN messages ON messages.message_id = last_message_id "
-        "WHERE archived = ? "
+        f"{_SUMMARY_SELECT} WHERE archived = ? "
+        f"{_LISTED} "
         "ORDER BY last_sort_at DESC, conversations.conversation_id DESC LIMIT ?"
     )
 
