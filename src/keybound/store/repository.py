@@ -198,6 +198,16 @@ class Repository:
     def identity(self, identity_id: bytes) -> Identity | None:
         return self._one(_IDENTITY, "WHERE identity_id = ?", [identity_id])
 
+    def identities_of(self, identity_ids: Iterable[bytes]) -> list[Identity]:
+        """The stored ones of ``identity_ids``, in no order (one query per 500)."""
+        ids = list(dict.fromkeys(identity_ids))
+        out: list[Identity] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            where = f"WHERE identity_id IN ({','.join('?' * len(part))})"
+            out += self._all(_IDENTITY, where, part)
+        return out
+
     def own_identity(self) -> Identity | None:
         return self._one(_IDENTITY, "WHERE is_self = 1")
 
@@ -590,6 +600,16 @@ class Repository:
     def setting(self, key: str) -> bytes | None:
         row = self.db.query_one("SELECT value FROM settings WHERE key = ?", (key,))
         return bytes(row[0]) if row else None
+
+    def settings_with_prefix(self, prefix: str) -> dict[str, bytes]:
+        """Every setting whose key starts with ``prefix`` (a range of the key index)."""
+        if not prefix:
+            raise ValueError("settings_with_prefix needs a prefix")
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = self.db.query(
+            "SELECT key, value FROM settings WHERE key >= ? AND key < ?", (prefix, end)
+        )
+        return {str(k): bytes(v) for k, v in rows}
 
     def set_setting(self, key: str, value: bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
