@@ -400,13 +400,13 @@ def main() -> int:
 
     rows = [row(name, unit, lower, target, results) for name, unit, lower, target in METRICS]
     print(
-        f"{'metric':<30} {'unit':>6} {'sqlcipher':>10} {'memsec on':>10} {'sqlite':>10} "
+        f"{'metric':<32} {'unit':>6} {'sqlcipher':>10} {'memsec on':>10} {'sqlite':>10} "
         f"{'ratio':>6} {'ratio ms':>8} {'target':>7} {'ok':>3}"
     )
     for r in rows:
         target = "" if r["target"] is None else f"< {r['target']:g}"
         print(
-            f"{r['metric']:<30} {r['unit']:>6} {r['sqlcipher']:>10.2f} "
+            f"{r['metric']:<32} {r['unit']:>6} {r['sqlcipher']:>10.2f} "
             f"{r['sqlcipher-memsec']:>10.2f} {r['sqlite']:>10.2f} {r['ratio']:>6.2f} "
             f"{r['ratio_memsec']:>8.2f} {target:>7} {'yes' if r['ok'] else 'NO':>3}"
         )
