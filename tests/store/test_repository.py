@@ -447,3 +447,15 @@ def test_unread_total_counts_what_the_list_shows(repo: Repository) -> None:
     assert repo.unread_total() == 2
     repo.upsert_identity(Identity(stranger, 1, "", is_request=False))  # accepted
     assert repo.unread_total() == 5 == sum(s.unread_count for s in repo.conversations())
+
+
+def test_settings_with_prefix_and_identities_of(repo: Repository) -> None:
+    for key in ("alert:aa", "alert:bb", "alert;", "alerts", "alert"):
+        repo.set_setting(key, key.encode())
+    assert repo.settings_with_prefix("alert:") == {"alert:aa": b"alert:aa", "alert:bb": b"alert:bb"}
+    with pytest.raises(ValueError, match="needs a prefix"):
+        repo.settings_with_prefix("")
+    found = repo.identities_of([ALICE, b"nobody", ALICE, BOB])
+    assert sorted(i.identity_id for i in found) == sorted([ALICE, BOB])
+    assert found == [repo.identity(i.identity_id) for i in found]
+    assert repo.identities_of([]) == []
