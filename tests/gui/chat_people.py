@@ -22,7 +22,13 @@ from PySide6.QtWidgets import QApplication
 
 from keybound.client.messenger import Messenger
 from keybound.gui.bridge import Bridge
-from keybound.store.models import Message, MessageStatus, new_message_id
+from keybound.store.models import (
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageStatus,
+    new_message_id,
+)
 from keybound.token.worker import TokenWorker
 from tests.client.harness import Someone, befriend, create
 from tests.helpers.relay_process import RelayProcess
@@ -117,3 +123,30 @@ async def bulk_history(
     for start in range(0, count, 1000):
         await session.db.run(session.core.repo.insert_messages, rows[start : start + 1000])
     return [m.message_id for m in rows]
+
+
+async def bulk_conversations(
+    messenger: Messenger, peer: bytes, count: int, start_ms: int
+) -> list[bytes]:
+    """Write ``count`` groups ("Group N", a minute apart), each with one unread message
+    from ``peer``, straight into the store (as :func:`bulk_history`); their IDs."""
+    session = messenger._need()  # the test reaches below the facade on purpose
+    repo = session.core.repo
+    ids = [b"bulk-group-%04d" % i for i in range(count)]
+
+    def write() -> None:
+        with repo.db.transaction():
+            for i, conv in enumerate(ids):
+                at = start_ms + i * 60_000
+                repo.upsert_conversation(
+                    Conversation(conv, ConversationKind.GROUP, at, f"Group {i}")
+                )
+                repo.insert_message(
+                    Message(
+                        new_message_id(at), conv, peer, secrets.token_bytes(8), False, at,
+                        f"hello from group {i}", received_at=at,
+                    )
+                )  # fmt: skip
+
+    await session.db.run(write)
+    return ids

@@ -338,6 +338,8 @@ operations = st.lists(
         st.tuples(st.just("delete"), st.integers(0, 100)),
         st.tuples(st.just("expire"), st.integers(0, 100), st.integers(0, 40)),
         st.tuples(st.just("purge"), st.integers(0, 40)),
+        st.tuples(st.just("status"), st.integers(0, 100), st.sampled_from(list(MessageStatus))),
+        st.tuples(st.just("edit"), st.integers(0, 100), st.integers(0, 40)),
     ),
     max_size=40,
 )
@@ -346,7 +348,8 @@ operations = st.lists(
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations)
 def test_conversation_list_matches_a_model(ops: list[tuple[object, ...]]) -> None:
-    """Last message and unread count, kept by triggers, equal what a plain model computes."""
+    """Last message (the conversation row's copy of it) and unread count, kept by
+    triggers, equal what a plain model computes."""
     with tempfile.TemporaryDirectory() as tmp:
         repo = open_repo(Path(tmp))
         model: dict[bytes, Message] = {}
@@ -397,6 +400,19 @@ def test_conversation_list_matches_a_model(ops: list[tuple[object, ...]]) -> Non
                 repo.set_expiry(mid, op[2])
                 if target:
                     model[mid] = replace(target, expires_at=op[2])
+            elif op[0] == "status":
+                assert isinstance(op[2], MessageStatus)
+                repo.update_status(mid, op[2], "why" if op[2] is MessageStatus.FAILED else None)
+                if target:
+                    reason = "why" if op[2] is MessageStatus.FAILED else None
+                    model[mid] = replace(target, status=op[2], failure_reason=reason)
+            elif op[0] == "edit":
+                assert isinstance(op[2], int)
+                applied = repo.edit_message(mid, f"edited {op[2]}", op[2])
+                fresh = target is not None and not target.deleted
+                if target and fresh and (target.edited_at is None or target.edited_at < op[2]):
+                    model[mid] = replace(target, body=f"edited {op[2]}", edited_at=op[2])
+                    assert applied
 
         summaries = {s.conversation.conversation_id: s for s in repo.conversations()}
         for conv, created in ((C1, 5), (C2, 7)):
@@ -414,3 +430,32 @@ def test_conversation_list_matches_a_model(ops: list[tuple[object, ...]]) -> Non
             order_seen, key=lambda c: (summaries[c].last_activity, c), reverse=True
         )
         repo.db.close()
+
+
+def test_unread_total_counts_what_the_list_shows(repo: Repository) -> None:
+    """The tray's total: the listed conversations only (not archived, not a request's)."""
+    stranger = b"stranger-identity"
+    repo.upsert_identity(Identity(stranger, 1, "", is_request=True))
+    c3 = b"conversation-three"
+    repo.upsert_conversation(Conversation(c3, ConversationKind.DIRECT, 8, peer_identity=stranger))
+    for n, conv in enumerate((C1, C1, C2, c3, c3, c3)):
+        repo.insert_message(msg(n, conv))
+    assert repo.unread_total() == 3 == sum(s.unread_count for s in repo.conversations())
+    conv = repo.conversation(C2)
+    assert conv is not None
+    repo.upsert_conversation(replace(conv, archived=True))
+    assert repo.unread_total() == 2
+    repo.upsert_identity(Identity(stranger, 1, "", is_request=False))  # accepted
+    assert repo.unread_total() == 5 == sum(s.unread_count for s in repo.conversations())
+
+
+def test_settings_with_prefix_and_identities_of(repo: Repository) -> None:
+    for key in ("alert:aa", "alert:bb", "alert;", "alerts", "alert"):
+        repo.set_setting(key, key.encode())
+    assert repo.settings_with_prefix("alert:") == {"alert:aa": b"alert:aa", "alert:bb": b"alert:bb"}
+    with pytest.raises(ValueError, match="needs a prefix"):
+        repo.settings_with_prefix("")
+    found = repo.identities_of([ALICE, b"nobody", ALICE, BOB])
+    assert sorted(i.identity_id for i in found) == sorted([ALICE, BOB])
+    assert found == [repo.identity(i.identity_id) for i in found]
+    assert repo.identities_of([]) == []

@@ -143,15 +143,30 @@ def page(
     return entries(core, rows)
 
 
-def _row(core: Core, summary: ConversationSummary, names: _Names) -> ConversationRow:
+class _Peers:
+    """What the list's rows need to know of the direct conversations' peers, read once
+    per job: their identity rows and which of them have an alert (two queries for the
+    whole list instead of three per row)."""
+
+    def __init__(self, core: Core, summaries: list[ConversationSummary]) -> None:
+        ids = [
+            s.conversation.peer_identity
+            for s in summaries
+            if s.conversation.peer_identity is not None
+        ]
+        self.rows = {i.identity_id: i for i in core.repo.identities_of(ids)} if ids else {}
+        self.alerted = identity_alerts.alerted(core) if ids else set()
+
+
+def _row(summary: ConversationSummary, names: _Names, peers: _Peers) -> ConversationRow:
     conv = summary.conversation
     title, changed = conv.name, False
     if conv.kind is ConversationKind.DIRECT and conv.peer_identity is not None:
-        peer = core.repo.identity(conv.peer_identity)
+        peer = peers.rows.get(conv.peer_identity)
         title = conv.name or (peer.display_name if peer else "") or conv.peer_identity.hex()[:8]
         changed = peer is not None and (
             peer.verification is Verification.CHANGED
-            or identity_alerts.get(core, conv.peer_identity) is not None  # banner shown
+            or conv.peer_identity in peers.alerted  # banner shown
         )
     last = summary.last_message
     sender = ""
@@ -161,10 +176,14 @@ def _row(core: Core, summary: ConversationSummary, names: _Names) -> Conversatio
     return ConversationRow(summary, title, changed, sender, notice)
 
 
-def conversation_rows(core: Core) -> list[ConversationRow]:
-    """The whole conversation list, most recent first."""
-    names = _Names(core)
-    return [_row(core, s, names) for s in core.repo.conversations()]
+def _rows(core: Core, summaries: list[ConversationSummary]) -> list[ConversationRow]:
+    names, peers = _Names(core), _Peers(core, summaries)
+    return [_row(s, names, peers) for s in summaries]
+
+
+def conversation_rows(core: Core, limit: int | None = None) -> list[ConversationRow]:
+    """The conversation list, most recent first (``limit``: its first rows only)."""
+    return _rows(core, core.repo.conversations(limit=limit))
 
 
 def conversation_row(core: Core, conversation_id: bytes) -> ConversationRow | None:
@@ -172,7 +191,7 @@ def conversation_row(core: Core, conversation_id: bytes) -> ConversationRow | No
     found = core.repo.conversations(only=conversation_id)
     if not found or found[0].conversation.archived:
         return None
-    return _row(core, found[0], _Names(core))
+    return _rows(core, found)[0]
 
 
 @dataclass(frozen=True)

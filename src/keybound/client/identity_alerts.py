@@ -44,6 +44,10 @@ def get(core: Core, identity_id: bytes) -> IdentityAlert | None:
     raw = core.repo.setting(_key(identity_id))
     row = core.repo.identity(identity_id)
     held = row is not None and row.verification is Verification.CHANGED
+    return _alert(identity_id, raw, held)
+
+
+def _alert(identity_id: bytes, raw: bytes | None, held: bool) -> IdentityAlert | None:
     if raw is None:
         return IdentityAlert(identity_id, CHANGED, 0, "", True) if held else None
     try:
@@ -56,6 +60,20 @@ def get(core: Core, identity_id: bytes) -> IdentityAlert | None:
     if kind not in _KINDS:
         return None
     return IdentityAlert(identity_id, kind, at, detail, held)
+
+
+def alerted(core: Core) -> set[bytes]:
+    """The identities with a stored alert that :func:`get` would return (one query, for
+    the conversation list; an identity held without a stored alert is not among them)."""
+    out = set()
+    for key, raw in core.repo.settings_with_prefix(_PREFIX).items():
+        try:
+            identity_id = bytes.fromhex(key[len(_PREFIX) :])
+        except ValueError:
+            continue
+        if _alert(identity_id, raw, False) is not None:
+            out.add(identity_id)
+    return out
 
 
 def record(core: Core, identity_id: bytes, kind: str, detail: str = "") -> IdentityAlert | None:

@@ -834,10 +834,16 @@ class Messenger:
 
         return await s.db.run(job)
 
-    async def conversation_rows(self) -> list[chatview.ConversationRow]:
-        """The conversation list as the GUI shows it, most recent first."""
+    async def conversation_rows(self, limit: int | None = None) -> list[chatview.ConversationRow]:
+        """The conversation list as the GUI shows it, most recent first (``limit``: only
+        its first rows, what the app paints first)."""
         s = self._need()
-        return await s.db.run(chatview.conversation_rows, s.core)
+        return await s.db.run(chatview.conversation_rows, s.core, limit)
+
+    async def unread_total(self) -> int:
+        """The unread count over the whole conversation list (the tray, the title)."""
+        s = self._need()
+        return await s.db.run(s.core.repo.unread_total)
 
     async def conversation_row(self, conversation_id: bytes) -> chatview.ConversationRow | None:
         """One row of :meth:`conversation_rows` (None: gone or archived)."""

@@ -248,7 +248,9 @@ class Database:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
-            return [tuple(row) for row in self._conn.execute(sql, params).fetchall()]
+            # No row factory is set: the driver's rows are tuples already.
+            rows: list[Row] = self._conn.execute(sql, params).fetchall()
+            return rows
         except sqlcipher.DatabaseError as exc:
             reraise(exc)
 

@@ -67,6 +67,28 @@ PARTS = {
 
 Progress = Callable[[int, int], None]
 
+# A conversation whose last message was on a damaged page keeps, after the copy, the
+# columns of that lost message (schema 4 keeps a copy of it in the row), and one from
+# an older file has no copy at all: the newest message that survived takes its place,
+# as when a message is deleted.
+_MESSAGE_COLUMNS = (
+    "message_id, sender_identity, sender_device, outgoing, sent_at, body, content_type, "
+    "received_at, edited_at, reply_to, status, failure_reason, expires_at, deleted"
+)
+_NEWEST = (
+    "FROM messages WHERE conversation_id = conversations.conversation_id "
+    "ORDER BY sort_at DESC, message_id DESC LIMIT 1"
+)
+_RELINK_LAST = (
+    "UPDATE conversations SET (last_"
+    + ", last_".join(_MESSAGE_COLUMNS.split(", "))
+    + f") = (SELECT {_MESSAGE_COLUMNS} {_NEWEST}), "
+    f"last_sort_at = coalesce((SELECT sort_at {_NEWEST}), created_at) "
+    # last_status NULL: a file of schema 3 or older had no copy to bring
+    "WHERE last_message_id IS NOT NULL AND (last_status IS NULL OR NOT EXISTS "
+    "(SELECT 1 FROM messages WHERE messages.message_id = conversations.last_message_id))"
+)
+
 
 @dataclass(frozen=True)
 class Damage:
@@ -367,6 +389,7 @@ def salvage(
                     copied[table] = _copy(old, new, table)
                     if progress is not None:
                         progress(i + 1, len(COPY_ORDER))
+                new.execute(_RELINK_LAST)
             new.execute("PRAGMA foreign_keys = ON")
         finally:
             new.close()

@@ -78,6 +78,15 @@ _LOAD: dict[str, Callable[[Any], Any]] = {
     "state": _lookup(OutboxState),
 }
 
+# The model classes by name, for the generated loaders (see _compile).
+_MODELS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        *(Identity, Device, Conversation, Member, Message, Reaction, Receipt),
+        *(Attachment, OutboxItem, ConversationSummary),
+    )
+}
+
 
 class _Table(Generic[T]):
     """A frozen dataclass stored as one row of ``name``, one column per field."""
@@ -86,9 +95,11 @@ class _Table(Generic[T]):
         self.cls, self.name = cls, name
         self.fields = [f.name for f in fields(cls)]  # type: ignore[arg-type]
         self.columns = ", ".join(f"{name}.{f}" for f in self.fields)
-        self._load = [(i, _LOAD[f]) for i, f in enumerate(self.fields) if f in _LOAD]
         if hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
-            raise TypeError(f"{cls.__name__} must be a plain frozen dataclass (see load)")
+            raise TypeError(f"{cls.__name__} must be a plain frozen dataclass (see _compile)")
+        self.load: Callable[[Row], T] = _compile(
+            f"o = new({cls.__name__})\n    o.__dict__.update({self.record()})"
+        )
 
     def insert(self, verb: str = "INSERT", extra: tuple[str, ...] = ()) -> str:
         cols = [*self.fields, *extra]
@@ -97,17 +108,29 @@ class _Table(Generic[T]):
     def values(self, obj: T) -> list[Any]:
         return [getattr(obj, f) for f in self.fields]
 
-    def load(self, row: Row) -> T:
-        values = list(row)
-        for i, convert in self._load:
-            if values[i] is not None:
-                values[i] = convert(values[i])
-        # What the frozen dataclass's __init__ would do (every field is a column, the
-        # models have no __post_init__), without its object.__setattr__ per field:
-        # half the cost of a page of messages or the 1,000-row conversation list.
-        obj = _new(self.cls)
-        obj.__dict__.update(zip(self.fields, values, strict=True))
-        return obj
+    def record(self, offset: int = 0) -> str:
+        """Python source of this model's ``__dict__`` from ``r[offset:]`` (see :func:`_compile`)."""
+        items = []
+        for i, f in enumerate(self.fields, offset):
+            value = f"r[{i}]"
+            if f in _LOAD:
+                value = f"(None if r[{i}] is None else {f}(r[{i}]))"
+            items.append(f"{f!r}: {value}")
+        return "{" + ", ".join(items) + "}"
+
+
+def _compile(body: str) -> Callable[[Row], Any]:
+    """A function ``load(r)`` running ``body`` and returning ``o``.
+
+    What the frozen dataclasses' ``__init__`` would do (every field is a column, the
+    models have no ``__post_init__``), without its ``object.__setattr__`` per field or
+    a loop over fields and converters per row: this is most of the cost of a page of
+    messages and of the 1,000-row conversation list.  Generated the way ``dataclasses``
+    makes ``__init__``: the source holds only field names, never data.
+    """
+    scope: dict[str, Any] = {"new": _new, **_LOAD, **_MODELS}
+    exec(f"def load(r):\n    {body}\n    return o\n", scope)  # noqa: S102
+    return scope["load"]  # type: ignore[no-any-return]
 
 
 _IDENTITY = _Table(Identity, "identities")
@@ -120,7 +143,32 @@ _RECEIPT = _Table(Receipt, "receipts")
 _ATTACHMENT = _Table(Attachment, "attachments")
 _OUTBOX = _Table(OutboxItem, "outbox")
 _NEWEST_FIRST = "ORDER BY sort_at DESC, message_id DESC"
-_SUMMARY_FIELDS = [f.name for f in fields(ConversationSummary)]
+
+# A conversation-list row: the conversation, its counters, then its copy of the last
+# message in Message's field order (last_message_id NULL: no messages).
+_LAST_COLUMNS = [
+    "conversations.conversation_id" if f == "conversation_id" else f"last_{f}"
+    for f in _MESSAGE.fields
+]
+_SUMMARY_SELECT = (
+    f"SELECT {_CONVERSATION.columns}, unread_count, last_sort_at, {', '.join(_LAST_COLUMNS)} "
+    "FROM conversations"
+)
+# Not a message request's conversation: one pass over the (usually empty) partial index
+# of requests, rather than a lookup of the peer's identity row per listed row.
+_LISTED = (
+    "AND (peer_identity IS NULL OR peer_identity NOT IN "
+    "(SELECT identity_id FROM identities WHERE is_request = 1))"
+)
+_N = len(_CONVERSATION.fields)
+_load_summary: Callable[[Row], ConversationSummary] = _compile(
+    f"c = new(Conversation)\n    c.__dict__.update({_CONVERSATION.record()})\n"
+    f"    if r[{_N + 2}] is None:\n        m = None\n    else:\n"
+    f"        m = new(Message)\n        m.__dict__.update({_MESSAGE.record(_N + 2)})\n"
+    "    o = new(ConversationSummary)\n"
+    f"    o.__dict__.update(conversation=c, last_message=m, unread_count=r[{_N}], "
+    f"last_activity=r[{_N + 1}])"
+)
 
 
 class Repository:
@@ -149,6 +197,16 @@ class Repository:
 
     def identity(self, identity_id: bytes) -> Identity | None:
         return self._one(_IDENTITY, "WHERE identity_id = ?", [identity_id])
+
+    def identities_of(self, identity_ids: Iterable[bytes]) -> list[Identity]:
+        """The stored ones of ``identity_ids``, in no order (one query per 500)."""
+        ids = list(dict.fromkeys(identity_ids))
+        out: list[Identity] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            where = f"WHERE identity_id IN ({','.join('?' * len(part))})"
+            out += self._all(_IDENTITY, where, part)
+        return out
 
     def own_identity(self) -> Identity | None:
         return self._one(_IDENTITY, "WHERE is_self = 1")
@@ -198,26 +256,24 @@ class Repository:
     def conversations(
         self, *, archived: bool = False, limit: int | None = None, only: bytes | None = None
     ) -> list[ConversationSummary]:
-        """The conversation list, most recent activity first (``only``: that one row)."""
-        n = len(_CONVERSATION.fields)
+        """The conversation list, most recent activity first (``only``: that one row).
+
+        One table: the last message is the copy its conversation row keeps (schema 4).
+        """
         where = "conversations.conversation_id = ?" if only is not None else "archived = ?"
         rows = self.db.query(
-            f"SELECT {_CONVERSATION.columns}, unread_count, last_sort_at, {_MESSAGE.columns} "
-            "FROM conversations LEFT JOIN messages ON messages.message_id = last_message_id "
-            f"WHERE {where} AND NOT EXISTS (SELECT 1 FROM identities WHERE is_request = 1 "
-            "AND identities.identity_id = conversations.peer_identity) "
+            f"{_SUMMARY_SELECT} WHERE {where} {_LISTED} "
             "ORDER BY last_sort_at DESC, conversations.conversation_id DESC LIMIT ?",
             (archived if only is None else only, -1 if limit is None else limit),
         )
-        conv, msg, summary = _CONVERSATION.load, _MESSAGE.load, _SUMMARY_FIELDS
-        out = []
-        for r in rows:
-            # r[n + 2] is messages.message_id: NULL when there is no last message
-            last = msg(r[n + 2 :]) if r[n + 2] is not None else None
-            item = _new(ConversationSummary)
-            item.__dict__.update(zip(summary, (conv(r[:n]), last, r[n], r[n + 1]), strict=True))
-            out.append(item)
-        return out
+        return list(map(_load_summary, rows))
+
+    def unread_total(self) -> int:
+        """The unread count over the conversation list (what the tray and title show)."""
+        row = self.db.query_one(
+            f"SELECT coalesce(sum(unread_count), 0) FROM conversations WHERE archived = 0 {_LISTED}"
+        )
+        return int(row[0]) if row else 0
 
     def set_member(self, conversation_id: bytes, identity_id: bytes, role: Role, at: int) -> None:
         """Add a member, or change the role of one (keeping the join time)."""
@@ -544,6 +600,16 @@ class Repository:
     def setting(self, key: str) -> bytes | None:
         row = self.db.query_one("SELECT value FROM settings WHERE key = ?", (key,))
         return bytes(row[0]) if row else None
+
+    def settings_with_prefix(self, prefix: str) -> dict[str, bytes]:
+        """Every setting whose key starts with ``prefix`` (a range of the key index)."""
+        if not prefix:
+            raise ValueError("settings_with_prefix needs a prefix")
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = self.db.query(
+            "SELECT key, value FROM settings WHERE key >= ? AND key < ?", (prefix, end)
+        )
+        return {str(k): bytes(v) for k, v in rows}
 
     def set_setting(self, key: str, value: bytes) -> None:
         self.db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))

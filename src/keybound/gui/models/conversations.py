@@ -1,8 +1,12 @@
 """The conversation list: one row per conversation, most recent first, kept by events.
 
-The list is read once when the pane opens; afterwards each engine event that
-touches a conversation re-reads that one row (:meth:`Messenger.conversation_row`)
-and moves it to its place, so a busy account never re-reads the whole list.
+The list is read once when the pane opens, in two steps: the first
+:data:`FIRST_PAGE` rows (what fills the window, painted at once), then the whole
+list right after; until it is there the unread total comes from a SUM in the
+database, so the tray and title are right from the first paint.  Afterwards each
+engine event that touches a conversation re-reads that one row
+(:meth:`Messenger.conversation_row`) and moves it to its place, so a busy account
+never re-reads the whole list.
 :class:`ConversationFilter` narrows it as the person types (the list's filter
 field and the Ctrl+K switcher each have their own).
 """
@@ -29,6 +33,8 @@ from keybound.gui.models import roles
 
 Index = QModelIndex | QPersistentModelIndex
 
+FIRST_PAGE = 50  # rows read before the rest: more than a window shows
+
 _CONVERSATION_EVENTS = (
     ev.MessageStatusChanged,
     ev.MessageEdited,
@@ -51,7 +57,7 @@ class ConversationListModel(QAbstractListModel):
     """Rows of :class:`ConversationRow`, sorted by last activity (newest first)."""
 
     unread_changed = Signal(int)  # total unread over all conversations
-    loaded = Signal()
+    loaded = Signal()  # the whole list is there (the first page was painted before)
 
     def __init__(self, bridge: Bridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +65,9 @@ class ConversationListModel(QAbstractListModel):
         self._rows: list[ConversationRow] = []
         self._pending: set[bytes] = set()  # rows being re-read
         self._unread = -1
+        self._complete = True  # False between the first page and the whole list
+        self._db_unread = 0  # the database's total, while the list is not complete
+        self._generation = 0  # of reload(): answers to an older one are dropped
         bridge.engine_event.connect(self._on_event)
 
     # --- Qt model ------------------------------------------------------------------
@@ -107,7 +116,14 @@ class ConversationListModel(QAbstractListModel):
     def rows(self) -> list[ConversationRow]:
         return list(self._rows)
 
+    @property
+    def complete(self) -> bool:
+        """Whether the whole list is loaded (not only its first page)."""
+        return self._complete
+
     def total_unread(self) -> int:
+        if not self._complete:
+            return self._db_unread
         return sum(r.summary.unread_count for r in self._rows)
 
     def row_of(self, conversation_id: bytes) -> int:
@@ -117,15 +133,42 @@ class ConversationListModel(QAbstractListModel):
         return -1
 
     def reload(self) -> None:
-        """Read the whole list (once, when the pane opens)."""
-        self._bridge.run(self._bridge.messenger.conversation_rows(), done=self._set_rows)
+        """Read the list (when the pane opens): the first page, then the whole list."""
+        self._generation += 1
+        generation = self._generation
+        messenger = self._bridge.messenger
+
+        async def first_page() -> tuple[list[ConversationRow], int]:
+            return await messenger.conversation_rows(FIRST_PAGE), await messenger.unread_total()
+
+        def shown(result: tuple[list[ConversationRow], int]) -> None:
+            if generation != self._generation:
+                return
+            rows, unread = result
+            if len(rows) < FIRST_PAGE:  # that was all of it
+                self._set_rows(rows)
+                return
+            self._complete, self._db_unread = False, unread
+            self._reset(rows)
+            self._emit_unread(unread)
+            self._bridge.run(messenger.conversation_rows(), done=whole)
+
+        def whole(rows: list[ConversationRow]) -> None:
+            if generation == self._generation:
+                self._set_rows(rows)
+
+        self._bridge.run(first_page(), done=shown)
 
     def _set_rows(self, rows: list[ConversationRow]) -> None:
+        self._complete = True
+        self._reset(rows)
+        self._announce_unread()
+        self.loaded.emit()
+
+    def _reset(self, rows: list[ConversationRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
-        self._announce_unread()
-        self.loaded.emit()
 
     def refresh(self, conversation_id: bytes) -> None:
         """Re-read one row (after an event, or after marking it read)."""
@@ -177,7 +220,22 @@ class ConversationListModel(QAbstractListModel):
         self._announce_unread()
 
     def _announce_unread(self) -> None:
-        total = self.total_unread()
+        if self._complete or not self._bridge.attached:
+            self._emit_unread(self.total_unread())
+            return
+        # Only the first page is here: a row that changed may be one not loaded yet.
+        generation = self._generation
+
+        def done(total: int) -> None:
+            if generation == self._generation and not self._complete:
+                self._db_unread = total
+                self._emit_unread(total)
+
+        if self._unread != self._db_unread:
+            self._emit_unread(self._db_unread)
+        self._bridge.run(self._bridge.messenger.unread_total(), done=done)
+
+    def _emit_unread(self, total: int) -> None:
         if total != self._unread:
             self._unread = total
             self.unread_changed.emit(total)
