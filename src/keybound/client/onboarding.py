@@ -39,7 +39,7 @@ from keybound.store.database import Database
 from keybound.store.keys import MasterKey
 from keybound.store.vault import unlock_with_recovery_code
 from keybound.token.base import EnrollOptions, PublicKey, Token, TokenRef
-from keybound.token.prompter import PinRequest, Prompter
+from keybound.token.prompter import Prompter, RefusingPrompter
 from keybound.token.worker import TokenWorker
 from keybound.wire.frames import ErrorCode
 
@@ -287,7 +287,7 @@ async def token_identity(
     Needs no PIN (reading a public key), so a wizard can offer "add this
     computer" before asking for anything.  ``tls_pin``: the checked relay's pin.
     """
-    token = await worker.run(opts.tokens.open, RememberingPrompter(_Refuse()), [])
+    token = await worker.run(opts.tokens.open, RememberingPrompter(RefusingPrompter()), [])
     try:
         public = await worker.run(_public_or_none, token)
     finally:
@@ -314,19 +314,6 @@ def _public_or_none(token: Token) -> PublicKey | None:
     try:
         return token.public_key()
     except NoKeysOnToken:
-        return None
-
-
-class _Refuse:
-    """A prompter for steps that must not need a PIN."""
-
-    def ask_pin(self, request: PinRequest) -> str | None:
-        return None
-
-    def touch_needed(self, token: TokenRef) -> None:
-        return None
-
-    def touch_done(self, token: TokenRef) -> None:
         return None
 
 

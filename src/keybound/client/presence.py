@@ -22,9 +22,8 @@ from keybound.client import account
 from keybound.client.profile import Profile
 from keybound.client.tokens import PresentTokens, Stop, TokenSource
 from keybound.errors import KeyboundError
-from keybound.token.base import TokenRef
 from keybound.token.monitor import PresenceEvent, TokenMonitor
-from keybound.token.prompter import PinRequest
+from keybound.token.prompter import RefusingPrompter
 from keybound.token.worker import TokenWorker
 
 log = logging.getLogger(__name__)
@@ -39,26 +38,13 @@ class PresenceSource(Protocol):
         ...
 
 
-class NoPinPrompter:
-    """Refuses every PIN and touch: a presence check must never ask the person."""
-
-    def ask_pin(self, request: PinRequest) -> str | None:
-        return None
-
-    def touch_needed(self, token: TokenRef) -> None:
-        return None
-
-    def touch_done(self, token: TokenRef) -> None:
-        return None
-
-
 def find_enrolled_token(profile: Profile, source: TokenSource) -> str | None:
     """Token worker thread: the reader of an enrolled token ``source`` can open, if any."""
     try:
         known = account.known_keys(profile)
         if not known:
             return None
-        token = source.open(NoPinPrompter(), known)
+        token = source.open(RefusingPrompter(), known)
     except KeyboundError as exc:
         log.info("no enrolled token present: %s", type(exc).__name__)
         return None

@@ -56,7 +56,7 @@ from keybound.store.keys import MasterKey
 from keybound.store.recovery import RecoveryCode, parse_recovery_code
 from keybound.token.base import PinKind, PublicKey, Token, TokenKind, TokenRef
 from keybound.token.discovery import list_tokens, open_token
-from keybound.token.prompter import PinRequest, Prompter
+from keybound.token.prompter import PinRequest, Prompter, RefusingPrompter
 from keybound.token.registry import CredentialRegistry
 from keybound.token.worker import TokenWorker
 
@@ -169,19 +169,6 @@ class _Purposed:
 
     def touch_done(self, token: TokenRef) -> None:
         self._inner.touch_done(token)
-
-
-class _Refuse:
-    """For looking at keys without asking anything (which is plugged in)."""
-
-    def ask_pin(self, request: PinRequest) -> str | None:
-        return None
-
-    def touch_needed(self, token: TokenRef) -> None:
-        return None
-
-    def touch_done(self, token: TokenRef) -> None:
-        return None
 
 
 def kind_of(key: PublicKey) -> TokenKind:
@@ -303,7 +290,7 @@ def _present(source: TokenSource, keys: Sequence[PublicKey]) -> set[bytes]:
     found: set[bytes] = set()
     for key in keys:
         try:
-            token = source.open(_Refuse(), [key])
+            token = source.open(RefusingPrompter(), [key])
         except KeyboundError:
             continue
         try:
@@ -319,7 +306,7 @@ def _present(source: TokenSource, keys: Sequence[PublicKey]) -> set[bytes]:
 def _change_pin(
     source: TokenSource, keys: Sequence[PublicKey], old: str, new: str, kind: PinKind
 ) -> None:
-    token = source.open(_Refuse(), keys)
+    token = source.open(RefusingPrompter(), keys)
     try:
         token.change_pin(old, new, kind)
     finally:

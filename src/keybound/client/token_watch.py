@@ -23,7 +23,7 @@ from keybound.errors import KeyboundError, TokenError
 from keybound.token.base import TokenKind, TokenRef
 from keybound.token.discovery import list_tokens, open_token
 from keybound.token.monitor import PresenceEvent, TokenMonitor
-from keybound.token.prompter import PinRequest
+from keybound.token.prompter import RefusingPrompter
 from keybound.token.registry import CredentialRegistry
 from keybound.token.worker import TokenWorker
 
@@ -58,26 +58,13 @@ class TokenChoice:
         )
 
 
-class _NoPins:
-    """Looking never needs a PIN; a token that asks anyway is told no."""
-
-    def ask_pin(self, request: PinRequest) -> str | None:
-        return None
-
-    def touch_needed(self, token: TokenRef) -> None:
-        return None
-
-    def touch_done(self, token: TokenRef) -> None:
-        return None
-
-
 def discover(profile: Path | None = None) -> list[TokenChoice]:
     """Every present token and what it holds; token worker thread."""
     known = CredentialRegistry(profile).credentials() if profile is not None else []
     choices = []
     for ref in list_tokens():
         try:
-            token = open_token(ref, _NoPins(), known)
+            token = open_token(ref, RefusingPrompter(), known)
             try:
                 info = token.info()
             finally:

@@ -33,6 +33,23 @@ class Prompter(Protocol):
         """The wait for a touch is over (touched, declined or timed out)."""
 
 
+class RefusingPrompter:
+    """Asks nothing: every PIN is refused and touches are not shown.
+
+    For looking at a token (which one is plugged in, what it holds) where a
+    question to the person would be wrong; a token that asks anyway is told no.
+    """
+
+    def ask_pin(self, request: PinRequest) -> str | None:
+        return None
+
+    def touch_needed(self, token: TokenRef) -> None:
+        return None
+
+    def touch_done(self, token: TokenRef) -> None:
+        return None
+
+
 class FixedPinPrompter:
     """Answers PIN requests from a map given up front (CLI --pin-fd, tests).
 
