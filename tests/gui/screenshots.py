@@ -433,8 +433,6 @@ SCENES: list[Scene] = [
         SETTINGS_SIZE,
         ("Address", "Certificate (SHA-256)", "Connection", "Connected"),
     ),
-    # gui-wizard / gui-chat: add their scenes here, e.g.
-    # Scene("wizard-welcome", wizard_welcome, SIZE, ("Welcome",)),
 ]
 
 
