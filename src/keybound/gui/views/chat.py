@@ -95,6 +95,7 @@ class ChatPane(QWidget):
         self.identity_banner = IdentityBanner(bridge, self)  # and the header's Verify button
         self.header_actions.compare_emoji = self.identity_banner.open_verification
         title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 2, 6, 0)  # the last button clear of the window's edge
         title_row.addWidget(self.header, 1)
         title_row.addWidget(self.identity_banner.verify_button)
         title_row.addWidget(self.header_actions)
