@@ -219,9 +219,12 @@ class Database:
         except sqlcipher.DatabaseError as exc:
             reraise(exc)
 
-    def insert_many(self, head: str, width: int, rows: Sequence[Sequence[Any]]) -> int:
+    def insert_many(
+        self, head: str, width: int, rows: Sequence[Sequence[Any]], tail: str = ""
+    ) -> int:
         """``head`` (``INSERT ... (columns)``) with ``VALUES`` of up to ``INSERT_ROWS`` rows
-        per statement; the number of rows inserted.
+        per statement, then ``tail`` (e.g. an ``ON CONFLICT`` clause); the number of rows
+        inserted.
 
         Why not :meth:`executemany`: on a table with triggers or constraints every
         statement opens a statement savepoint, and FTS5 flushes its pending index
@@ -239,7 +242,7 @@ class Database:
                     count //= 2
                 part = rows[start : start + count]
                 start += count
-                sql = f"{head} VALUES {', '.join([marks] * count)}"
+                sql = f"{head} VALUES {', '.join([marks] * count)}{tail}"
                 flat = [value for row in part for value in row]
                 changed += int(self._conn.execute(sql, flat).rowcount)
         except sqlcipher.DatabaseError as exc:

@@ -331,11 +331,16 @@ class Repository:
         return InsertResult.INSERTED if changed else InsertResult.DUPLICATE
 
     def insert_messages(self, msgs: Iterable[Message]) -> None:
-        """Bulk import (backup restore, benchmark) in one transaction; duplicates are skipped."""
+        """Bulk import (benchmarks, test histories) in one transaction; duplicates are
+        skipped.  Many rows per statement, as a backup restore writes them
+        (``Database.insert_many`` says why)."""
+        columns = [*_MESSAGE.fields, "sort_at"]
         with self.db.joined():
-            self.db.executemany(
-                self._INSERT_MESSAGE, [[*_MESSAGE.values(m), m.sort_at] for m in msgs]
-            )
+            self.db.insert_many(
+                f"INSERT INTO {_MESSAGE.name} ({', '.join(columns)})", len(columns),
+                [[*_MESSAGE.values(m), m.sort_at] for m in msgs],
+                " ON CONFLICT (message_id) DO NOTHING",
+            )  # fmt: skip
 
     def message(self, message_id: bytes) -> Message | None:
         return self._one(_MESSAGE, "WHERE message_id = ?", [message_id])
