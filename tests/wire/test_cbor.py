@@ -28,6 +28,19 @@ def test_round_trip(value: object) -> None:
     assert cbor.encode(cbor.decode(data)) == data
 
 
+@given(values)
+def test_the_fast_path_writes_what_the_canonical_encoder_writes(value: object) -> None:
+    assert cbor.encode(value) == cbor2.dumps(value, canonical=True)
+
+
+@given(st.dictionaries(st.integers(0, 300), st.integers(0, 30), min_size=2, max_size=6))
+def test_integer_keys_out_of_order_are_not_canonical(m: dict[int, int]) -> None:
+    backwards = dict(sorted(m.items(), reverse=True))
+    with pytest.raises(MalformedData, match="canonical"):
+        cbor.decode(cbor2.dumps(backwards))
+    assert cbor.decode(cbor2.dumps(dict(sorted(m.items())))) == m
+
+
 @given(st.binary(max_size=200))
 def test_garbage_is_malformed_data_or_a_canonical_value(data: bytes) -> None:
     try:
@@ -43,6 +56,8 @@ def test_garbage_is_malformed_data_or_a_canonical_value(data: bytes) -> None:
         (bytes.fromhex("1801"), "canonical"),  # 1 in a two-byte form
         (bytes.fromhex("a2616101616102"), "CBOR"),  # duplicate key "a"
         (bytes.fromhex("a2616201616101"), "canonical"),  # keys out of order
+        (bytes.fromhex("a201010000"), "canonical"),  # integer keys out of order
+        (bytes.fromhex("a2200100a0"), "canonical"),  # -1 before 0
         (bytes.fromhex("9f01ff"), "CBOR"),  # indefinite-length array
         (bytes.fromhex("0101"), "trailing"),
         (bytes.fromhex("c101"), "not allowed"),  # tag 1 (epoch date)

