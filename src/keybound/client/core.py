@@ -93,6 +93,9 @@ class Core:
         self.device_id = device_id
         self.settings = cfg.load(self.repo)
         self._last_stamp = 0
+        # protocol state of the open transaction, the last record per key (see write_state)
+        self._state: dict[tuple[str, bytes], StateChange] = {}
+        self._state_serial = -1
 
     def now(self) -> int:
         return self.env.now_ms()
@@ -150,16 +153,35 @@ class Core:
         return nullcontext() if self.db.in_transaction else self.db.transaction()
 
     def write_state(self, changes: Iterable[StateChange]) -> None:
-        """Protocol state changes, in the caller's transaction (no savepoint)."""
-        puts = [(c.kind, c.key, c.value) for c in changes if c.value is not None]
-        drops = [(c.kind, c.key) for c in changes if c.value is None]
+        """Protocol state changes, in the caller's transaction (no savepoint).
+
+        They are written just before it commits, the last record per key: a session
+        that a batch of messages moved is pickled once per transaction, not once per
+        message (its records defer their values: see ``keybound.protocol.state``).
+        """
         with self.tx():
-            if drops:
-                self.db.executemany("DELETE FROM crypto_state WHERE kind = ? AND key = ?", drops)
-            if puts:
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO crypto_state (kind, key, value) VALUES (?, ?, ?)", puts
-                )
+            if self._state_serial != self.db.serial:  # the first records of this transaction
+                self._state_serial = self.db.serial
+                self._state = {}
+                self.db.before_commit(self._flush_state)
+            for c in changes:
+                self._state[(c.kind, c.key)] = c
+
+    def _flush_state(self) -> None:
+        changes, self._state = self._state, {}
+        puts, drops = [], []
+        for c in changes.values():
+            value = c.value  # a deferred record pickles its session now
+            if value is None:
+                drops.append((c.kind, c.key))
+            else:
+                puts.append((c.kind, c.key, value))
+        if drops:
+            self.db.executemany("DELETE FROM crypto_state WHERE kind = ? AND key = ?", drops)
+        if puts:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO crypto_state (kind, key, value) VALUES (?, ?, ?)", puts
+            )
 
     def compose(
         self,
@@ -242,7 +264,7 @@ class Core:
         except MissingSession:
             return []
         with self.db.transaction():
-            self.repo.apply_state_changes(out.changes)
+            self.write_state(out.changes)
         return [(DeviceAddress(d.identity_id, d.device_id), d.data) for d in out.deliveries]
 
     # --- the compose queue (waiting for keys) -------------------------------------------
@@ -278,7 +300,7 @@ class Core:
                 pq_key = pq_keys.get((device.identity_id, device.device_id))
                 try:
                     changes = self.machine.start_session(device, key, pq_key)
-                    self.repo.apply_state_changes(changes)
+                    self.write_state(changes)
                 except KeyboundError as exc:
                     errors.append(str(exc))
                     refused.add((device.identity_id, device.device_id))
@@ -408,24 +430,24 @@ class Core:
     def prepare_keys(self, remaining: int, need_fallback: bool) -> KeyUpload | None:
         upload, changes = self.machine.prepare_key_upload(remaining, need_fallback=need_fallback)
         with self.db.transaction():
-            self.repo.apply_state_changes(changes)
+            self.write_state(changes)
         return upload
 
     def keys_published(self) -> None:
         with self.db.transaction():
-            self.repo.apply_state_changes(self.machine.mark_keys_published())
+            self.write_state(self.machine.mark_keys_published())
 
     def prepare_pq_keys(self, remaining: int, need_last_resort: bool) -> list[SignedPqKey]:
         keys, changes = self.machine.prepare_pq_key_upload(
             remaining, need_last_resort=need_last_resort
         )
         with self.db.transaction():
-            self.repo.apply_state_changes(changes)
+            self.write_state(changes)
         return keys
 
     def pq_keys_published(self) -> None:
         with self.db.transaction():
-            self.repo.apply_state_changes(self.machine.mark_pq_keys_published())
+            self.write_state(self.machine.mark_pq_keys_published())
 
     # --- settings --------------------------------------------------------------------------
 

@@ -47,7 +47,6 @@ from keybound.errors import (
 from keybound.protocol import content as c
 from keybound.protocol.envelope import Envelope, Scheme
 from keybound.protocol.machine import Deferred, Dropped, Duplicate, Received, RoomKeyAccepted
-from keybound.protocol.state import StateChange
 from keybound.store.models import (
     Attachment,
     Conversation,
@@ -79,9 +78,6 @@ class _Batch:
         default_factory=lambda: defaultdict(list)
     )
     read_upto: dict[bytes, Message] = field(default_factory=dict)
-    # protocol state changes of the batch, written once per (kind, key) at the end:
-    # a busy Olm session is stored once per batch, not once per message
-    changes: dict[tuple[str, bytes], StateChange] = field(default_factory=dict)
     conversations: dict[bytes, Conversation | None] = field(default_factory=dict)
     blocked: dict[bytes, bool] = field(default_factory=dict)
     strangers: dict[bytes, bool] = field(default_factory=dict)
@@ -108,12 +104,6 @@ class _Batch:
         if identity_id not in self.strangers:
             self.strangers[identity_id] = requests.is_stranger(self.core.repo.identity(identity_id))
         return self.strangers[identity_id]
-
-    def write_changes(self) -> None:
-        """Store the batch's protocol state (before anything else encrypts with it)."""
-        if self.changes:
-            self.core.write_state(list(self.changes.values()))
-            self.changes.clear()
 
 
 def process(core: Core, batch: list[Incoming], *, retrying: bool = False) -> InboxResult:
@@ -150,7 +140,6 @@ def _process(core: Core, batch: list[Incoming], retrying: bool) -> InboxResult:
                 _notice_raw(work, incoming, "This message could not be processed.")
                 if incoming.queue_id not in work.result.ack:
                     work.result.ack.append(incoming.queue_id)
-        work.write_changes()
         requests.count_junk(core.repo, work.junk)
         _send_receipts(work)
         for conversation_id, msg in work.read_upto.items():
@@ -190,8 +179,7 @@ def _one(work: _Batch, incoming: Incoming, retrying: bool) -> None:
     except (ProtocolError, MalformedData) as exc:
         _notice(work, env, str(exc))
     else:
-        for change in decrypted.changes:
-            work.changes[(change.kind, change.key)] = change
+        core.write_state(decrypted.changes)  # written once per key, at the commit
         for event in decrypted.events:
             match event:
                 case Received():

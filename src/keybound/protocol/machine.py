@@ -212,10 +212,11 @@ class Machine:
         latest: dict[str, dict[bytes, bytes]] = {}
         for record in records:
             bucket = latest.setdefault(record.kind, {})
-            if record.value is None:
+            value = record.value
+            if value is None:
                 bucket.pop(record.key, None)
             else:
-                bucket[record.key] = record.value
+                bucket[record.key] = value
         account = latest.get(KIND_ACCOUNT, {}).get(b"")
         if account is None:
             raise ProtocolStateError("Olm account")

@@ -51,13 +51,17 @@ class Outbound:
         )
 
     def change(self, pickle_key: bytes) -> StateChange:
-        value = cbor.encode(
-            {
-                0: self.session.pickle(pickle_key),
-                1: self.created_ms,
-                2: [list(a) for a in sorted(self.shared)],
-            }
-        )
+        """The session's record, pickled when it is written (once per transaction)."""
+
+        def value() -> bytes:
+            return cbor.encode(
+                {
+                    0: self.session.pickle(pickle_key),
+                    1: self.created_ms,
+                    2: [list(a) for a in sorted(self.shared)],
+                }
+            )
+
         return StateChange(KIND_OUTBOUND, self.group_id, value)
 
     @classmethod
@@ -100,15 +104,19 @@ class Inbound:
         return self.change()
 
     def change(self) -> StateChange:
-        value = cbor.encode(
-            {
-                0: self.pickle,
-                1: self.group_id,
-                2: self.sender_identity,
-                3: self.sender_device,
-                4: [[i, mid] for i, mid in sorted(self.indices.items())],
-            }
-        )
+        """The session's record with its replay window as it is when written."""
+
+        def value() -> bytes:
+            return cbor.encode(
+                {
+                    0: self.pickle,
+                    1: self.group_id,
+                    2: self.sender_identity,
+                    3: self.sender_device,
+                    4: [[i, mid] for i, mid in sorted(self.indices.items())],
+                }
+            )
+
         return StateChange(KIND_INBOUND, self.key, value)
 
     @classmethod

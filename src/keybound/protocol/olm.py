@@ -6,11 +6,13 @@ Decryption follows Olm's rule: try the existing sessions with that peer first
 (for a pre-key message only the session it names), and create an inbound
 session only for a pre-key message no session claims.
 
-Every mutation returns :class:`StateChange` records.  Decryption takes an
+Every mutation returns :class:`StateChange` records; a session's records defer
+its pickle until they are written (once per transaction).  Decryption takes an
 ``accept`` callback that validates the plaintext; if it raises, the touched
-session (or the account, for a new inbound session) is restored from its last
-stored pickle, so a message that decrypts but is then rejected leaves no trace
-and the genuine message can still be read.
+session (or the account, for a new inbound session) is restored from a pickle
+taken just before (or the last one written, when nothing moved it since), so a
+message that decrypts but is then rejected leaves no trace and the genuine
+message can still be read.
 """
 
 from __future__ import annotations
@@ -42,8 +44,14 @@ _VZ_ERRORS = (ValueError,)  # every vodozemac exception derives from ValueError
 @dataclass(eq=False)
 class _Session:
     session: vodozemac.Session
-    pickle: str  # as last stored: what a rejected decryption rolls back to
+    pickle: str  # what a rejected decryption rolls back to, while ``current``
     seq: int  # last use; higher is newer
+    current: bool = False  # ``pickle`` is the session as it is now
+
+    def snapshot(self, key: bytes) -> str:
+        self.pickle = self.session.pickle(key)
+        self.current = True
+        return self.pickle
 
 
 class OlmAccount:
@@ -97,15 +105,21 @@ class OlmAccount:
                 session = vodozemac.Session.from_pickle(pickle, pickle_key)
             except (*_VZ_ERRORS, UnicodeDecodeError) as exc:
                 raise ProtocolStateError("Olm session") from exc
-            self._sessions.setdefault(key[:32], []).append(_Session(session, pickle, seq))
+            self._sessions.setdefault(key[:32], []).append(_Session(session, pickle, seq, True))
             self._seq = max(self._seq, seq)
         for group in self._sessions.values():
             group.sort(key=lambda s: -s.seq)
         return self
 
     def _store(self, curve: bytes, s: _Session) -> StateChange:
-        s.pickle = s.session.pickle(self._key)
-        value = s.seq.to_bytes(8, "big") + s.pickle.encode()  # last use, then the pickle
+        """The session's record, its value taken when it is written."""
+        s.current = False  # it just moved (or is new)
+        key = self._key
+
+        def value() -> bytes:
+            pickle = s.pickle if s.current else s.snapshot(key)
+            return s.seq.to_bytes(8, "big") + pickle.encode()  # last use, then the pickle
+
         return StateChange(KIND_SESSION, curve + s.session.session_id.encode(), value)
 
     def _touch(self, curve: bytes, s: _Session) -> list[StateChange]:
@@ -196,6 +210,8 @@ class OlmAccount:
         for s in list(self._sessions.get(curve, [])):
             if pre_key is not None and not s.session.session_matches(pre_key):
                 continue
+            if not s.current:
+                s.snapshot(self._key)  # what a rejection below rolls back to
             try:
                 plaintext = s.session.decrypt(message)
             except _VZ_ERRORS:

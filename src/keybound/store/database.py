@@ -38,7 +38,7 @@ belongs to the engine's thread; other threads take a :meth:`Database.reader`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -125,6 +125,8 @@ class Database:
         self.path = path
         self.readonly = readonly
         self._depth = 0
+        self._serial = 0  # outer transactions begun
+        self._before_commit: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"Database({str(self.path)!r}, readonly={self.readonly})"
@@ -265,6 +267,18 @@ class Database:
     def in_transaction(self) -> bool:
         return self._depth > 0
 
+    @property
+    def serial(self) -> int:
+        """Which outer transaction is open, or was the last one (a count of them)."""
+        return self._serial
+
+    def before_commit(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` inside the open transaction just before it commits; a rollback
+        forgets it.  For writes that are cheaper done once per transaction."""
+        if not self._depth:
+            raise RuntimeError("before_commit outside a transaction")
+        self._before_commit.append(fn)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing: commits on exit, rolls back on any exception.
@@ -275,10 +289,17 @@ class Database:
         depth = self._depth
         self.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT s{depth}")
         self._depth += 1
+        if depth == 0:
+            self._serial += 1
+            self._before_commit.clear()
         try:
             yield
+            while depth == 0 and self._before_commit:
+                self._before_commit.pop(0)()
         except BaseException as exc:
             self._depth = depth
+            if depth == 0:
+                self._before_commit.clear()
             self._undo(depth)
             reraise(exc)
         self._depth = depth

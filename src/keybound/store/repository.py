@@ -574,12 +574,13 @@ class Repository:
         """Write a batch of protocol state changes (in the caller's transaction if any)."""
         with self.db.joined():
             for c in changes:
-                if c.value is None:
+                value = c.value  # a deferred record pickles its session here: read once
+                if value is None:
                     sql = "DELETE FROM crypto_state WHERE kind = ? AND key = ?"
                     self.db.execute(sql, (c.kind, c.key))
                 else:
                     sql = "INSERT OR REPLACE INTO crypto_state (kind, key, value) VALUES (?, ?, ?)"
-                    self.db.execute(sql, (c.kind, c.key, c.value))
+                    self.db.execute(sql, (c.kind, c.key, value))
 
     def crypto_state(self, kind: str, key: bytes) -> bytes | None:
         sql = "SELECT value FROM crypto_state WHERE kind = ? AND key = ?"

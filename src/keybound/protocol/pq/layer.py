@@ -116,12 +116,13 @@ class PqLayer:
         if s in group:
             group.remove(s)
         group.insert(0, s)
-        record = curve + s.session_id
+        record, key = curve + s.session_id, self._key
+        # sealed when written, as it is then: once per transaction (see protocol.state)
         changes = [
             StateChange(
                 KIND_PQ_SESSION,
                 record,
-                seal_state(self._key, KIND_PQ_SESSION, record, s.to_bytes()),
+                lambda: seal_state(key, KIND_PQ_SESSION, record, s.to_bytes()),
             )
         ]
         while len(group) > self._max:
