@@ -9,14 +9,16 @@ painting and delivering events, and ``until`` waits for a condition on it.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import os
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from keybound.gui.loop import install_loop
@@ -53,10 +55,39 @@ Runner = Callable[..., Any]
 
 @pytest.fixture
 def arun(gui_loop: asyncio.AbstractEventLoop) -> Runner:
-    """``arun(coro, timeout=30)``: run ``coro`` to completion on the GUI loop."""
+    """``arun(coro, timeout=30)``: run ``coro`` to completion on the GUI loop.
 
-    def run(coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
-        return gui_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+    A watchdog on a Qt timer of its own stops the loop ``grace`` seconds after the
+    timeout and fails the test with every thread's stack: a coroutine that swallows
+    its cancellation keeps ``wait_for`` waiting for ever, and while Qt sits idle in
+    its event loop neither asyncio's timers nor pytest-timeout's signal get a say.
+    """
+
+    def run(coro: Coroutine[Any, Any, T], timeout: float = 30.0, grace: float = 15.0) -> T:
+        deadline = time.monotonic() + timeout + grace
+        tripped: list[bool] = []
+
+        def check() -> None:
+            if not tripped and time.monotonic() > deadline:
+                tripped.append(True)
+                faulthandler.dump_traceback(all_threads=True)  # what hung, on stderr
+                gui_loop.stop()
+
+        watchdog = QTimer()
+        watchdog.setInterval(200)
+        watchdog.timeout.connect(check)
+        watchdog.start()
+        try:
+            return gui_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+        except RuntimeError as exc:
+            if tripped:
+                raise AssertionError(
+                    f"the GUI loop did not finish within {timeout} s + {grace} s of grace"
+                    " (stacks above)"
+                ) from exc
+            raise
+        finally:
+            watchdog.stop()
 
     return run
 
