@@ -36,10 +36,11 @@ class Node:
 
     def apply(self, changes: tuple[StateChange, ...] | list[StateChange]) -> None:
         for c in changes:
-            if c.value is None:
+            value = c.value  # a deferred record pickles its session here: read once
+            if value is None:
                 self.store.pop((c.kind, c.key), None)
             else:
-                self.store[(c.kind, c.key)] = c.value
+                self.store[(c.kind, c.key)] = value
 
     def records(self) -> list[StateChange]:
         return [StateChange(k, key, v) for (k, key), v in self.store.items()]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keybound.errors import ProtocolStateError
+from keybound.errors import DecryptionFailed, HeaderMismatch, ProtocolStateError
 from keybound.protocol.content import Text
 from keybound.protocol.machine import Config, Duplicate, Machine, Received
 from keybound.protocol.state import StateChange
@@ -133,3 +133,59 @@ def test_garbage_records_are_a_state_error_never_a_crash(
     records = [*GOOD.records(), *(StateChange(k, key, v) for k, key, v in garbage)]
     with contextlib.suppress(ProtocolStateError):
         Machine.load(A, b"a1", records, lambda i: [], PICKLE_KEY)
+
+
+@pytest.mark.parametrize("pq", [False, True])
+def test_a_batch_written_once_at_its_end_continues_like_one_written_per_message(pq: bool) -> None:
+    """Ratchet records defer their pickles: a transaction keeps the last record per key
+    and takes its value at the commit; what it stores continues both conversations, and
+    a message rejected inside the batch still leaves the genuine one readable (plain
+    Olm rolls its session back; the hybrid layer refuses the edit before Olm)."""
+    net = Network()
+    a, b = net.add_device(A, b"a1", pq=pq), net.add_device(B, b"b1", pq=pq)
+    converse(net, a, b, "1")
+    sent: dict[tuple[str, bytes], StateChange] = {}
+    received: dict[tuple[str, bytes], StateChange] = {}
+    for i in range(30):
+        direct = a.machine.encrypt_direct(CONV, [B], Text(f"batch {i}"), net.now)
+        group = a.machine.encrypt_group(GROUP, [A, B], Text(f"group {i}"), net.now)
+        for out in (direct, group):
+            for c in out.changes:
+                sent[(c.kind, c.key)] = c
+            for d in out.deliveries:
+                if d.device_id != b"b1":
+                    continue
+                if i == 10 and out is direct:  # a relay's edit of the header: rejected
+                    with pytest.raises(DecryptionFailed if pq else HeaderMismatch):
+                        b.machine.decrypt(_edited_timestamp(d.data))
+                result = b.machine.decrypt(d.data)
+                b.events += result.events
+                for c in result.changes:
+                    received[(c.kind, c.key)] = c
+        reply = b.machine.encrypt_direct(CONV, [A], Text(f"reply {i}"), net.now)
+        for c in reply.changes:  # the same Olm session both ways
+            received[(c.kind, c.key)] = c
+        for d in reply.deliveries:
+            if d.device_id == b"a1":
+                result = a.machine.decrypt(d.data)
+                a.events += result.events
+                for c in result.changes:
+                    sent[(c.kind, c.key)] = c
+    a.apply(list(sent.values()))  # the two commits, one per side
+    b.apply(list(received.values()))
+    reload(net, a)
+    reload(net, b)
+    converse(net, a, b, "2")
+    expected = [t for i in range(30) for t in (f"batch {i}", f"group {i}")]
+    assert b.texts == ["1 direct a", "1 group a", *expected, "2 direct a", "2 group a"]
+    replies = [f"reply {i}" for i in range(30)]
+    assert a.texts == ["1 direct b", "1 group b", *replies, "2 direct b", "2 group b"]
+    assert a.errors == [] and b.errors == []
+
+
+def _edited_timestamp(data: bytes) -> bytes:
+    from keybound.wire import cbor
+
+    m = cbor.decode_map(data)
+    m[4] = 1_700_000_000_000
+    return cbor.encode(m)

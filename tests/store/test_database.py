@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,38 @@ def test_scan_would_see_plaintext_in_an_unencrypted_file(tmp_path: Path) -> None
 def repo_search_finds(path: Path, key: bytes, word: str) -> bool:
     with Database.open(path, key) as db:
         return bool(Repository(db).search(word))
+
+
+def test_before_commit_writes_with_the_transaction_and_a_rollback_forgets_it(
+    db: Database,
+) -> None:
+    repo = Repository(db)
+    ran: list[str] = []
+
+    def hook(key: str) -> Callable[[], None]:
+        def write() -> None:
+            ran.append(key)
+            repo.set_setting(key, b"1")  # still inside the transaction
+
+        return write
+
+    with pytest.raises(RuntimeError, match="outside"):
+        db.before_commit(hook("nowhere"))
+    with db.transaction():
+        serial = db.serial
+        db.before_commit(hook("kept"))
+        with db.transaction():  # a savepoint runs nothing of its own
+            pass
+        assert ran == []
+    assert ran == ["kept"] and repo.setting("kept") == b"1"
+
+    def fails() -> None:
+        with db.transaction():
+            db.before_commit(hook("dropped"))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fails()
+    with db.transaction():
+        assert db.serial == serial + 2  # a new transaction: nothing carried over
+    assert ran == ["kept"] and repo.setting("dropped") is None
