@@ -170,7 +170,7 @@ def _one(work: _Batch, incoming: Incoming, retrying: bool) -> None:
         return
     try:
         # the machine recognises duplicates itself (its recent window, then the store)
-        decrypted = core.machine.decrypt(incoming.payload)
+        decrypted = core.machine.decrypt(incoming.payload, env)
     except SenderNotCertified as exc:
         if not retrying:
             result.unknown.setdefault(env.sender_identity, []).append(incoming)

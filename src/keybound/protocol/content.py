@@ -90,6 +90,17 @@ def _ids(name: str, size: int | None = None) -> Reader:
 _MID = _bytes("message id", MESSAGE_ID_SIZE)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The dataclass's field names in order (``dataclasses.fields`` rebuilds them per call)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 class _Body:
     """Generic encode/decode: field ``i`` of the dataclass is CBOR key ``i``."""
 
@@ -98,8 +109,8 @@ class _Body:
 
     def encode(self) -> bytes:
         body: cbor.CborMap = {}
-        for i, f in enumerate(dataclasses.fields(self)):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
+        for i, name in enumerate(_field_names(type(self))):
+            value = getattr(self, name)
             if value is not None:
                 body[i] = list(value) if isinstance(value, tuple) else value
         return cbor.encode(body)

@@ -32,6 +32,7 @@ class Scheme(enum.IntEnum):
 
 
 _EXTRA = {Scheme.OLM: 8, Scheme.MEGOLM: 9, Scheme.OLM_PQ: 10}
+_KNOWN = {scheme: frozenset({0, 1, 2, 3, 4, 5, 6, 7, extra}) for scheme, extra in _EXTRA.items()}
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Envelope:
             raise UnsupportedEnvelope(version)
         scheme_no = cbor.get_int(m, 6, name="scheme", min_value=0, max_value=2)
         scheme = Scheme(scheme_no)
-        cbor.reject_unknown(m, {0, 1, 2, 3, 4, 5, 6, 7, _EXTRA[scheme]}, what="envelope")
+        cbor.reject_unknown(m, _KNOWN[scheme], what="envelope")
         return cls(
             message_id=cbor.get_bytes(m, 1, name="message id", size=MESSAGE_ID_SIZE),
             sender_identity=cbor.get_bytes(m, 2, name="sender identity", max_size=ID_MAX),

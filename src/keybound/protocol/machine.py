@@ -453,9 +453,12 @@ class Machine:
 
     # --- receiving -----------------------------------------------------------------
 
-    def decrypt(self, data: bytes) -> Incoming:
-        """Authenticate and decrypt one envelope; raises and changes nothing on failure."""
-        env = Envelope.decode(data)
+    def decrypt(self, data: bytes, envelope: Envelope | None = None) -> Incoming:
+        """Authenticate and decrypt one envelope; raises and changes nothing on failure.
+
+        ``envelope``: ``data`` decoded already (by a caller that had to look at it).
+        """
+        env = envelope if envelope is not None else Envelope.decode(data)
         if env.message_id in self._seen or (
             self._processed is not None and self._processed(env.message_id)
         ):

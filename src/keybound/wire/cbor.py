@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from typing import TypeAlias, TypeVar, cast
+from collections.abc import Set as AbstractSet
+from typing import NoReturn, TypeAlias, TypeVar, cast
 
 import cbor2
 
@@ -30,6 +31,7 @@ DEFAULT_MAX_SIZE = 1 << 20
 DEFAULT_MAX_DEPTH = 16
 
 _T = TypeVar("_T")
+_BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
 def encode(value: object) -> bytes:
@@ -43,7 +45,7 @@ def decode(
     data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, max_depth: int = DEFAULT_MAX_DEPTH
 ) -> Value:
     """Decode canonical CBOR or raise :class:`MalformedData` (never anything else)."""
-    if not isinstance(data, bytes | bytearray | memoryview):
+    if not isinstance(data, _BYTES_LIKE):
         raise MalformedData("expected bytes")
     data = bytes(data)
     if len(data) > max_size:
@@ -115,41 +117,46 @@ def _check(value: object, depth: int, where: str) -> bool:
         return True
     if depth < 0:
         raise MalformedData("nested too deeply")
-    ordered = True
-    if kind is list or kind is tuple:
-        for item in value:  # type: ignore[attr-defined]
-            if type(item) not in _SCALARS and not _check(item, depth - 1, where):
-                ordered = False
-        return ordered
     if kind is dict:
-        last = -1
-        for key, item in value.items():  # type: ignore[attr-defined]
-            if type(key) is int:
-                if key <= last:
-                    ordered = False
-                last = key
-            elif type(key) is str:
-                ordered = False
-            else:
-                raise MalformedData(f"{where}: map keys must be integers or strings")
-            if type(item) not in _SCALARS and not _check(item, depth - 1, where):
-                ordered = False
+        keys = list(value)  # type: ignore[call-overload]
+        key_types = set(map(type, keys))
+        if not key_types <= _KEY_TYPES:
+            raise MalformedData(f"{where}: map keys must be integers or strings")
+        ordered = key_types <= _INT and (not keys or keys[0] >= 0) and keys == sorted(keys)
+        items = value.values()  # type: ignore[attr-defined]
+    elif kind is list or kind is tuple:
+        ordered, items = True, value
+    else:
+        raise MalformedData(f"{where}: {kind.__name__} is not allowed")
+    if _SCALARS.issuperset(map(type, items)):  # the common case, checked in C
         return ordered
-    raise MalformedData(f"{where}: {kind.__name__} is not allowed")
+    for item in items:
+        if type(item) not in _SCALARS and not _check(item, depth - 1, where):
+            ordered = False
+    return ordered
+
+
+_KEY_TYPES = frozenset({int, str})
+_INT = frozenset({int})
 
 
 # --- typed field access for record decoders -----------------------------------
 
 
+_MISSING: object = object()
+
+
 def _get(m: Mapping[int | str, Value], key: int | str, typ: type[_T], name: str) -> _T:
-    if key not in m:
-        raise MalformedData(f"missing field {name}")
-    value = m[key]
-    if typ is int and isinstance(value, bool):
-        raise MalformedData(f"field {name} must be an integer")
-    if not isinstance(value, typ):
-        raise MalformedData(f"field {name} must be {typ.__name__}")
+    value = m.get(key, _MISSING)
+    if type(value) is not typ:  # exact types: what cbor2 decodes to (bool is not an int)
+        _refuse(value, typ, name)
     return value
+
+
+def _refuse(value: object, typ: type, name: str) -> NoReturn:
+    if value is _MISSING:
+        raise MalformedData(f"missing field {name}")
+    raise MalformedData(f"field {name} must be {'an integer' if typ is int else typ.__name__}")
 
 
 def get_int(
@@ -233,8 +240,12 @@ def optional(m: Mapping[int | str, Value], key: int | str) -> bool:
     return m.get(key) is not None
 
 
-def reject_unknown(m: Mapping[int | str, Value], known: set[int | str], *, what: str) -> None:
+def reject_unknown(
+    m: Mapping[int | str, Value], known: AbstractSet[int | str], *, what: str
+) -> None:
     """Reject fields this version does not understand (for signed documents)."""
+    if known >= m.keys():
+        return
     unknown = [k for k in m if k not in known]
     if unknown:
         # how many, not which: errors never echo their input (a relay's error
