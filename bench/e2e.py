@@ -28,7 +28,9 @@ process (the token is not on the message path; bench/token.py measures it).
 - `KEYBOUND_BENCH_MEMORY_SECURITY=1` turns SQLCipher's memory wiping on in both
   engines (`Options(memory_security=True)`), to see its price.
 - The relay's per-device and per-IP rate limits (anti-abuse; 200 sends/s per
-  device by default) are lifted for the run: they would cap the engines.
+  device by default) and its queue limits (10,000 messages per recipient, 2,000
+  from one sender) are lifted for the run: they would cap the engines, and the
+  catch-up backlog is larger than one sender may leave queued by default.
 - Baseline: the relay's bare frame round trip (ping -> pong over its WebSocket)
   measured in the same run, so the engine's own cost is visible.
 """
@@ -225,7 +227,15 @@ async def ping_round_trips(url: str, count: int) -> list[float]:
     return times
 
 
-async def sender(args: argparse.Namespace, relay_url: str, tmp: Path) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sender(
+    args: argparse.Namespace, relay_url: str, tmp: Path, relay_pid: int
+) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--recipient", relay_url, "--tmp", str(tmp),
@@ -271,6 +281,8 @@ async def sender(args: argparse.Namespace, relay_url: str, tmp: Path) -> dict[st
 
         # throughput: as fast as the engine takes them
         pending: set[asyncio.Task[bytes]] = set()
+        pids = {"sender": os.getpid(), "relay": relay_pid, "recipient": child.pid}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         queued_start = time.monotonic()
         for i in range(args.messages):
             if len(pending) >= 512:
@@ -283,12 +295,16 @@ async def sender(args: argparse.Namespace, relay_url: str, tmp: Path) -> dict[st
         # catch-up: the recipient goes offline, a backlog waits at the relay
         write({"offline": True})
         await child.stdin.drain()
-        await read()
+        await read()  # the recipient answers once every bulk message has arrived
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         for i in range(0, args.catchup, 500):
             await asyncio.gather(
                 *(m.send_text(conv, f"C {j}") for j in range(i, min(i + 500, args.catchup)))
             )
+        backlog_deadline = time.monotonic() + 600
         while await m.pending_count():
+            if time.monotonic() > backlog_deadline:
+                raise RuntimeError("the relay did not take the catch-up backlog within 600 s")
             await asyncio.sleep(0.1)
         write({"online": args.catchup})
         write({"report": True})
@@ -322,6 +338,10 @@ async def sender(args: argparse.Namespace, relay_url: str, tmp: Path) -> dict[st
             "end_to_end_s": (times[-1] - queued_start) if times else float("nan"),
             "sender_queue_msgs_per_s": args.messages / queued_s,
             "msgs_per_s_by_tenth": _by_tenth(times),
+            # CPU per message of each process while the bulk went through: with every
+            # process on this machine's cores, cores / the sum bounds the rate
+            "cpu_ms_per_message": {k: v * 1000 / args.messages for k, v in cpu.items()},
+            "cpu_bound_msgs_per_s": (os.cpu_count() or 1) * args.messages / sum(cpu.values()),
         },
         "catchup": {
             **catchup,
@@ -360,6 +380,9 @@ def start_relay(tmp: Path) -> tuple[subprocess.Popen[str], str]:
     # 2,000) would cap the engine; this measures the engines, so lift them
     cmd += ["--connect-rate", "1000/1000", "--device-rate", "1000000/1000000"]
     cmd += ["--ip-rate", "1000000/1000000"]
+    # the catch-up backlog (10,000 by default) exceeds the queue limits: one sender
+    # may leave 2,000 queued for one device, which would hold the sender back for ever
+    cmd += ["--max-queue-messages", "10000000", "--max-sender-queue-messages", "10000000"]
     log = (tmp / "relay.log").open("w")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     assert proc.stdout is not None
@@ -388,7 +411,7 @@ def main() -> int:
         tmp = Path(name)
         relay, url = start_relay(tmp)
         try:
-            results = asyncio.run(sender(args, url, tmp))
+            results = asyncio.run(sender(args, url, tmp, relay.pid))
         finally:
             relay.terminate()
             relay.wait(20)
@@ -428,6 +451,10 @@ def _table(r: dict[str, Any]) -> None:
         ("  event loop blocked max", f"{cu['loop_lag_max_ms']:.1f} ms", "", ""),
         ("  idle loop, same probe p99 (baseline)", f"{cu['idle_loop_lag_p99_ms']:.1f} ms", "", ""),
         ("sender queueing (send_text)", f"{thr['sender_queue_msgs_per_s']:.0f} msg/s", "", ""),
+        *((f"  CPU per message, {name}", f"{ms:.3f} ms", "", "")
+          for name, ms in thr["cpu_ms_per_message"].items()),
+        (f"  the cores' bound ({os.cpu_count()} / total CPU)",
+         f"{thr['cpu_bound_msgs_per_s']:.0f} msg/s", "", ""),
         ("relay bare frame round trip p50", f"{ping['p50_ms']:.3f} ms", "", ""),
         ("relay bare frame round trip p99", f"{ping['p99_ms']:.3f} ms", "", ""),
     ]  # fmt: skip

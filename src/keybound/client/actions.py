@@ -84,8 +84,8 @@ def send(
     """Store the message as "sending" and queue it for every recipient device
     (``SendingHeld`` while a verified recipient's keys changed unseen)."""
     conv = _conv(core, conversation_id)
-    identity_alerts.check_send(core, conversation_id)
-    item = core.item(conversation_id, content, message_id=message_id)
+    identity_alerts.check_send(core, conv)
+    item = core.item(conversation_id, content, message_id=message_id, conv=conv)
     body: str | None
     reply_to = None
     if isinstance(content, c.Reply):

@@ -115,10 +115,16 @@ class Core:
     # --- composing --------------------------------------------------------------------
 
     def item(
-        self, conversation_id: bytes, content: Content, *, message_id: bytes | None = None
+        self,
+        conversation_id: bytes,
+        content: Content,
+        *,
+        message_id: bytes | None = None,
+        conv: Conversation | None = None,
     ) -> ComposeItem:
-        """A compose item for ``conversation_id``'s current recipients."""
-        conv = self.repo.conversation(conversation_id)
+        """A compose item for ``conversation_id``'s current recipients (``conv``: its
+        row, when the caller read it already)."""
+        conv = conv or self.repo.conversation(conversation_id)
         if conv is None:
             raise LookupError("no such conversation")
         r = convs.route(self.repo, self.own_id, conv)

@@ -27,7 +27,7 @@ from dataclasses import replace
 from keybound.client.core import Core
 from keybound.client.values import ALERT_ATTACK, ALERT_CHANGED, ALERT_SUSPECT, IdentityAlert
 from keybound.errors import MalformedData, SendingHeld
-from keybound.store.models import ConversationKind, Verification
+from keybound.store.models import Conversation, ConversationKind, Verification
 from keybound.wire import cbor
 
 CHANGED, ATTACK, SUSPECT = ALERT_CHANGED, ALERT_ATTACK, ALERT_SUSPECT
@@ -122,15 +122,12 @@ def accept_change(core: Core, identity_id: bytes) -> None:
         core.repo.delete_setting(_key(identity_id))
 
 
-def check_send(core: Core, conversation_id: bytes) -> None:
+def check_send(core: Core, conv: Conversation) -> None:
     """``SendingHeld`` if a recipient of the conversation is a held (changed) contact."""
-    conv = core.repo.conversation(conversation_id)
-    if conv is None:
-        return
     if conv.kind is ConversationKind.DIRECT:
         people = [conv.peer_identity] if conv.peer_identity else []
     else:
-        people = [m.identity_id for m in core.repo.members(conversation_id)]
+        people = [m.identity_id for m in core.repo.members(conv.conversation_id)]
     for identity_id in people:
         if identity_id == core.own_id:
             continue
