@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field, replace
 
 from keybound.errors import MalformedData, ProtocolError
-from keybound.protocol.content import Content
+from keybound.protocol.content import Content, Encoded
 from keybound.protocol.devices import DeviceKeys, SignedKey
 from keybound.protocol.machine import Config, Event, Incoming, Machine, Outgoing, Received
 from keybound.protocol.pq.prekeys import SignedPqKey
@@ -155,13 +155,15 @@ class Network:
                 target.inbox += [d.data] * copies
         return out
 
-    def send(self, node: Node, conversation: bytes, to: list[bytes], content: Content) -> Outgoing:
+    def send(
+        self, node: Node, conversation: bytes, to: list[bytes], content: Content | Encoded
+    ) -> Outgoing:
         self.connect(node, to)
         out = node.machine.encrypt_direct(conversation, to, content, self.tick())
         return self._route(out, node)
 
     def send_group(
-        self, node: Node, group: bytes, members: list[bytes], content: Content
+        self, node: Node, group: bytes, members: list[bytes], content: Content | Encoded
     ) -> Outgoing:
         self.connect(node, members)
         out = node.machine.encrypt_group(group, members, content, self.tick())

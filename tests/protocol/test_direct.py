@@ -12,7 +12,7 @@ from keybound.errors import (
     SenderNotCertified,
     UnsupportedEnvelope,
 )
-from keybound.protocol.content import DeviceListNotice, Text, Unsupported
+from keybound.protocol.content import DeviceListNotice, Encoded, Text, Unsupported
 from keybound.protocol.envelope import Envelope, Scheme
 from keybound.protocol.machine import Duplicate, Machine, Received
 from keybound.protocol.pq.header import PqHeader
@@ -25,7 +25,7 @@ CONV = b"conversation-ab"
 
 def two_people(pq: bool = True, **kw: object) -> tuple[Network, list, list]:
     """Alice and Bob with two devices each; ``pq=False``: devices from before the PQ layer."""
-    net = Network(**kw)  # type: ignore[arg-type]
+    net = Network(**kw)
     alice = [net.add_device(ALICE, b"a1", pq=pq), net.add_device(ALICE, b"a2", pq=pq)]
     bob = [net.add_device(BOB, b"b1", pq=pq), net.add_device(BOB, b"b2", pq=pq)]
     return net, alice, bob
@@ -221,3 +221,15 @@ def test_new_device_mid_conversation_is_announced_and_receives_new_messages() ->
     net.flush()
     assert b3.texts[-1] == "after" and "before" not in b3.texts
     assert b2.texts == ["before", "after"]
+
+
+def test_a_body_encoded_already_arrives_as_the_content_it_encodes() -> None:
+    """The engine's compose queue keeps bodies as bytes and sends them as they are."""
+    net, (a1, _), (b1, _) = two_people()
+    text = Text("from the compose queue")
+    net.send(a1, CONV, [BOB], Encoded(int(text.TYPE), text.encode()))
+    net.send_group(a1, b"group", [ALICE, BOB], Encoded(int(text.TYPE), text.encode()))
+    net.flush()
+    assert b1.texts == [text.text, text.text]
+    received = [e for e in b1.events if isinstance(e, Received)]
+    assert [e.content for e in received] == [text, text]

@@ -29,7 +29,7 @@ from keybound.client.outbox import QueuedEnvelope, advance
 from keybound.client.queues import ComposeItem, Queues
 from keybound.client.values import LockReason
 from keybound.errors import KeyboundError, MissingSession
-from keybound.protocol.content import Content, content_type, decode_content
+from keybound.protocol.content import Content, Encoded, content_type
 from keybound.protocol.devices import DeviceKeys, KeyUpload, SignedKey
 from keybound.protocol.ids import message_id_time, new_message_id
 from keybound.protocol.machine import Machine, Outgoing
@@ -252,7 +252,7 @@ class Core:
         return True
 
     def _encrypt(self, item: ComposeItem) -> Outgoing:
-        content = decode_content(item.content_type, item.content)
+        content = Encoded(item.content_type, item.content)  # made by ``item_to``: as is
         at = message_id_time(item.message_id)
         if item.group:
             return self.machine.encrypt_group(

@@ -298,6 +298,19 @@ class Unsupported:
         return self.raw
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A body encoded already, sent as is: the engine's compose queue keeps each item's
+    content as the bytes ``encode`` made, and decoding them only to encode them again
+    would cost a CBOR round trip per message."""
+
+    type: int
+    raw: bytes
+
+    def encode(self) -> bytes:
+        return self.raw
+
+
 Content: TypeAlias = (
     "Text | Reply | Edit | Delete | Reaction | DeliveryReceipt | ReadReceipt | Typing"
     " | Attachment | GroupCreate | GroupAdd | GroupRemove | GroupRename | GroupLeave"
@@ -314,9 +327,9 @@ CONTENT_CLASSES: dict[int, type[_Body]] = {
 }  # fmt: skip
 
 
-def content_type(content: Content) -> int:
+def content_type(content: Content | Encoded) -> int:
     """The numeric type of ``content``."""
-    return content.type if isinstance(content, Unsupported) else int(content.TYPE)
+    return content.type if isinstance(content, Unsupported | Encoded) else int(content.TYPE)
 
 
 def decode_content(type_: int, raw: bytes) -> Content:

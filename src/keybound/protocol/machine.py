@@ -41,7 +41,7 @@ from keybound.errors import (
     SenderNotCertified,
     UserFacingError,
 )
-from keybound.protocol.content import Content, RoomKey, content_type, decode_content
+from keybound.protocol.content import Content, Encoded, RoomKey, content_type, decode_content
 from keybound.protocol.dedup import KIND_PENDING, KIND_SEEN, BoundedLog
 from keybound.protocol.devices import DeviceKeys, DeviceLookup, KeyUpload, SignedKey, find_device
 from keybound.protocol.envelope import Envelope, Inner, Scheme, check_header, decode_inner
@@ -322,7 +322,7 @@ class Machine:
         self,
         conversation_id: bytes,
         recipients: Iterable[bytes],
-        content: Content,
+        content: Content | Encoded,
         now_ms: int,
         *,
         message_id: bytes | None = None,
@@ -347,7 +347,7 @@ class Machine:
         self,
         group_id: bytes,
         members: Iterable[bytes],
-        content: Content,
+        content: Content | Encoded,
         now_ms: int,
         *,
         message_id: bytes | None = None,
@@ -390,7 +390,9 @@ class Machine:
         if any(not self._ready(d) for d in devices):
             raise MissingSession()
 
-    def _inner(self, message_id: bytes, conversation: bytes, content: Content, now: int) -> Inner:
+    def _inner(
+        self, message_id: bytes, conversation: bytes, content: Content | Encoded, now: int
+    ) -> Inner:
         own = self._olm.device_keys
         return Inner(
             message_id=message_id,
