@@ -84,7 +84,7 @@ def send(
     """Store the message as "sending" and queue it for every recipient device
     (``SendingHeld`` while a verified recipient's keys changed unseen)."""
     conv = _conv(core, conversation_id)
-    identity_alerts.check_send(core, conv)
+    identity_alerts.check_send(core, conversation_id, conv)
     item = core.item(conversation_id, content, message_id=message_id, conv=conv)
     body: str | None
     reply_to = None

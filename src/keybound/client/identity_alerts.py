@@ -122,8 +122,12 @@ def accept_change(core: Core, identity_id: bytes) -> None:
         core.repo.delete_setting(_key(identity_id))
 
 
-def check_send(core: Core, conv: Conversation) -> None:
-    """``SendingHeld`` if a recipient of the conversation is a held (changed) contact."""
+def check_send(core: Core, conversation_id: bytes, conv: Conversation | None = None) -> None:
+    """``SendingHeld`` if a recipient of the conversation is a held (changed) contact
+    (``conv``: its row, when the caller read it already)."""
+    conv = conv or core.repo.conversation(conversation_id)
+    if conv is None:
+        return
     if conv.kind is ConversationKind.DIRECT:
         people = [conv.peer_identity] if conv.peer_identity else []
     else:
