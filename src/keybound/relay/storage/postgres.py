@@ -67,12 +67,12 @@ from keybound.relay.storage.common import (
     check_blob_size,
     check_range,
     counts,
-    device_from_key,
     device_key,
     new_id,
     queue_demand,
 )
 from keybound.relay.storage.postgres_batch import MAX_JOBS, GroupCommit
+from keybound.relay.storage.postgres_fetch import GroupedFetch
 from keybound.relay.storage.postgres_listener import Listener
 from keybound.wire.frames import MAX_BLOB_CHUNK, DeviceAddress, Incoming, SignedKey, SignedPqKey
 
@@ -122,6 +122,7 @@ class PostgresStorage(RelayStorage):
             lambda keys: call_wakeup(self._wakeup, keys),
             max_batch,
         )
+        self._reads = GroupedFetch(lambda fn: self._tx(fn, transaction=False))
         self._running = False
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -483,21 +484,11 @@ class PostgresStorage(RelayStorage):
         limit: int,
         max_bytes: int | None = None,
     ) -> list[Incoming]:
+        """Grouped with the fetches of other connections (:mod:`.postgres_fetch`)."""
         if limit <= 0:
             return []
-        rows = await self._all(
-            "SELECT queue_id, sender, received_ms, payload FROM queue"
-            " WHERE recipient = %s AND queue_id > %s ORDER BY queue_id LIMIT %s",
-            (device_key(recipient), after_queue_id, limit),
-        )
-        out: list[Incoming] = []
-        total = 0
-        for qid, sender, received, payload in rows:
-            out.append(Incoming(qid, device_from_key(bytes(sender)), received, bytes(payload)))
-            total += len(payload)
-            if max_bytes is not None and total >= max_bytes:
-                break
-        return out
+        async with self._op():
+            return await self._reads.fetch(device_key(recipient), after_queue_id, limit, max_bytes)
 
     async def ack(self, recipient: DeviceAddress, queue_ids: Sequence[int]) -> int:
         """In the node's next batch, with the sends (:mod:`.postgres_batch`)."""
