@@ -299,14 +299,14 @@ def _fail(batch: list[Job], error: Exception) -> None:
 # --- the statements -------------------------------------------------------------------
 
 _DELETE_ACKED = (
-    "DELETE FROM queue q USING unnest(%s::bytea[], %s::bigint[]) AS a (recipient, queue_id)"
+    "DELETE FROM queue q USING unnest(%b::bytea[], %b::bigint[]) AS a (recipient, queue_id)"
     " WHERE q.recipient = a.recipient AND q.queue_id = a.queue_id"
     " RETURNING q.recipient, q.queue_id, q.sender, length(q.payload)"
 )
 # Adds to recipients' counters in key order (the lock order), returning the totals.
 _ADD_COUNTS = (
     "INSERT INTO queue_stats (recipient, messages, bytes)"
-    " SELECT * FROM unnest(%s::bytea[], %s::bigint[], %s::bigint[]) ORDER BY 1"
+    " SELECT * FROM unnest(%b::bytea[], %b::bigint[], %b::bigint[]) ORDER BY 1"
     " ON CONFLICT (recipient) DO UPDATE SET"
     " messages = queue_stats.messages + excluded.messages,"
     " bytes = queue_stats.bytes + excluded.bytes"
@@ -315,7 +315,7 @@ _ADD_COUNTS = (
 # Run only while the recipients' queue_stats rows are locked.
 _ADD_SHARES = (
     "INSERT INTO sender_stats (recipient, sender, messages, bytes)"
-    " SELECT * FROM unnest(%s::bytea[], %s::bytea[], %s::bigint[], %s::bigint[]) ORDER BY 1, 2"
+    " SELECT * FROM unnest(%b::bytea[], %b::bytea[], %b::bigint[], %b::bigint[]) ORDER BY 1, 2"
     " ON CONFLICT (recipient, sender) DO UPDATE SET"
     " messages = sender_stats.messages + excluded.messages,"
     " bytes = sender_stats.bytes + excluded.bytes"
@@ -324,7 +324,7 @@ _ADD_SHARES = (
 # Takes messages off shares, deleting a share that reaches zero (the rows are
 # disjoint: each share is either updated or deleted).
 _RELEASE_SHARES = (
-    "WITH v AS (SELECT * FROM unnest(%s::bytea[], %s::bytea[], %s::bigint[], %s::bigint[])"
+    "WITH v AS (SELECT * FROM unnest(%b::bytea[], %b::bytea[], %b::bigint[], %b::bigint[])"
     "  AS v (recipient, sender, messages, bytes)),"
     " u AS (UPDATE sender_stats s SET messages = s.messages - v.messages,"
     "  bytes = s.bytes - v.bytes FROM v"
@@ -335,15 +335,15 @@ _RELEASE_SHARES = (
 )
 _TAKE_BACK = (
     "UPDATE queue_stats s SET messages = s.messages - v.messages, bytes = s.bytes - v.bytes"
-    " FROM unnest(%s::bytea[], %s::bigint[], %s::bigint[]) AS v (recipient, messages, bytes)"
+    " FROM unnest(%b::bytea[], %b::bigint[], %b::bigint[]) AS v (recipient, messages, bytes)"
     " WHERE s.recipient = v.recipient"
 )
 # The rows in arrival order (queue ids follow it), then one NOTIFY per recipient
 # (delivered on commit only).
 _INSERT = (
     "WITH i AS (INSERT INTO queue (recipient, sender, received_ms, expires_ms, payload)"
-    "  SELECT * FROM unnest(%s::bytea[], %s::bytea[], %s::bigint[], %s::bigint[], %s::bytea[]))"
-    " SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p"
+    "  SELECT * FROM unnest(%b::bytea[], %b::bytea[], %b::bigint[], %b::bigint[], %b::bytea[]))"
+    " SELECT pg_notify(%s, p) FROM unnest(%b::text[]) AS p"
 )
 
 
@@ -361,6 +361,7 @@ async def _delete_acked(
     cursor = await conn.execute(
         _DELETE_ACKED,
         ([r for r, _ in owner], [q for _, q in owner]),
+        binary=True,  # results as bytes and ints, no text parsing
     )
     per: dict[bytes, Counts] = {}
     shares: dict[tuple[bytes, bytes], Counts] = {}
@@ -381,6 +382,7 @@ async def _add_counts(conn: Conn, delta: dict[bytes, list[int]]) -> dict[bytes, 
     cursor = await conn.execute(
         _ADD_COUNTS,
         (keys, [delta[k][0] for k in keys], [delta[k][1] for k in keys]),
+        binary=True,  # results as bytes and ints, no text parsing
     )
     return {bytes(r): (int(m), int(b)) for r, m, b in await cursor.fetchall()}
 
@@ -397,6 +399,7 @@ async def _add_shares(
             [demand[k][0] for k in keys],
             [demand[k][1] for k in keys],
         ),
+        binary=True,  # results as bytes and ints, no text parsing
     )
     return {(bytes(r), bytes(s)): (int(m), int(b)) for r, s, m, b in await cursor.fetchall()}
 

@@ -34,7 +34,7 @@ MAX_FETCHES = 200  # fetches per statement
 
 _FETCH = (
     "SELECT f.i, q.queue_id, q.sender, q.received_ms, q.payload"
-    " FROM unnest(%s::bytea[], %s::bigint[], %s::bigint[]) WITH ORDINALITY"
+    " FROM unnest(%b::bytea[], %b::bigint[], %b::bigint[]) WITH ORDINALITY"
     "  AS f (recipient, after_id, n, i)"
     " CROSS JOIN LATERAL (SELECT queue_id, sender, received_ms, payload FROM queue"
     "  WHERE recipient = f.recipient AND queue_id > f.after_id ORDER BY queue_id LIMIT f.n) q"
@@ -112,6 +112,7 @@ async def _select(conn: Conn, batch: list[_Fetch]) -> list[tuple[Any, ...]]:
     cursor = await conn.execute(
         _FETCH,
         ([j.recipient for j in batch], [j.after for j in batch], [j.limit for j in batch]),
+        binary=True,  # results as bytes and ints, no text parsing
     )
     return await cursor.fetchall()
 
