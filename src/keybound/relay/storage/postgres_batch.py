@@ -143,7 +143,7 @@ class GroupCommit:
         return job
 
     def _future(self) -> asyncio.Future[Any]:
-        if self._closing or self._task is None:
+        if self._closing or self._task is None or self._task.done():
             raise StorageUnavailable("the relay storage is not running")
         return asyncio.get_running_loop().create_future()
 
@@ -165,8 +165,10 @@ class GroupCommit:
             try:
                 await self._store(batch)
             except BaseException as exc:  # cancelled (the loop is going away), or a bug
-                _fail(batch, StorageUnavailable("the relay database could not store the request"))
+                error = StorageUnavailable("the relay database could not store the request")
+                _fail(batch, error)
                 if not isinstance(exc, Exception):
+                    _fail(self._pending, error)  # nobody is left to store them
                     raise
                 log.exception("relay batch failed")
 
