@@ -5,12 +5,15 @@ Same guarantees as the SQLite backend, across processes:
 - ``enqueue`` commits (``synchronous_commit`` at least ``on``/``local``) before
   it returns, and in the same transaction NOTIFYs every node
   (:mod:`.postgres_listener`), so a recipient connected to another node is
-  woken as soon as its messages are visible.
+  woken as soon as its messages are visible.  Sends and acks arriving
+  together share one transaction (group commit, :mod:`.postgres_batch`),
+  each with its own outcome.
 - Caps hold across nodes: the per-device ``queue_stats`` row is updated and
   checked in the sending transaction, and its row lock orders concurrent
   sends to one device, which also keeps queue ids increasing in commit order
   per device (a reader never sees id 11 before id 10 appears).  Rows are
-  locked in sorted key order, so two sends sharing recipients cannot deadlock.
+  locked in sorted key order, so two sends (or batches) sharing recipients
+  cannot deadlock.
 - A one-time key is claimed with ``DELETE … WHERE key_id = (SELECT … FOR
   UPDATE SKIP LOCKED LIMIT 1) RETURNING``: two nodes never get the same key,
   and neither waits for the other.
@@ -64,13 +67,12 @@ from keybound.relay.storage.common import (
     check_blob_size,
     check_range,
     counts,
-    device_from_key,
     device_key,
-    first_full,
-    first_sender_full,
     new_id,
     queue_demand,
 )
+from keybound.relay.storage.postgres_batch import MAX_JOBS, GroupCommit
+from keybound.relay.storage.postgres_fetch import GroupedFetch
 from keybound.relay.storage.postgres_listener import Listener
 from keybound.wire.frames import MAX_BLOB_CHUNK, DeviceAddress, Incoming, SignedKey, SignedPqKey
 
@@ -95,6 +97,7 @@ class PostgresStorage(RelayStorage):
         *,
         pool_size: int = 10,
         connect_timeout: float = 30.0,
+        max_batch: int = MAX_JOBS,
     ) -> None:
         self.dsn = dsn
         self.limits = limits
@@ -112,6 +115,14 @@ class PostgresStorage(RelayStorage):
         )
         self._listener: Listener | None = None
         self._wakeup: Wakeup | None = None
+        self._batch = GroupCommit(
+            self._pool,
+            limits,
+            lambda: (self.channel, self.node),
+            lambda keys: call_wakeup(self._wakeup, keys),
+            max_batch,
+        )
+        self._reads = GroupedFetch(lambda fn: self._tx(fn, transaction=False))
         self._running = False
         self._inflight = 0
         self._idle = asyncio.Event()
@@ -138,6 +149,7 @@ class PostgresStorage(RelayStorage):
         except BaseException:
             await self._pool.close()
             raise
+        self._batch.start()
         self._running = True
 
     async def close(self) -> None:
@@ -145,6 +157,7 @@ class PostgresStorage(RelayStorage):
         while self._inflight:
             self._idle.clear()
             await self._idle.wait()
+        await self._batch.close()
         if self._listener is not None:
             await self._listener.close()
         await self._pool.close()
@@ -160,6 +173,11 @@ class PostgresStorage(RelayStorage):
             return
         if key:
             call_wakeup(self._wakeup, [key])
+
+    @property
+    def commit_count(self) -> int:
+        """Transactions of sends and acks committed so far (each one WAL flush)."""
+        return self._batch.commits
 
     # --- plumbing ---
 
@@ -180,17 +198,24 @@ class PostgresStorage(RelayStorage):
         fn: Callable[[Conn], Awaitable[T]],
         *,
         on_unique: Callable[[], StorageError] | None = None,
+        transaction: bool = True,
     ) -> T:
         """Run ``fn`` in one transaction, retrying deadlocks; map driver errors.
 
-        (libpq pipeline mode around the whole transaction was measured: in
-        psycopg it costs more client CPU than the round trips it saves.)
+        ``transaction=False`` for ``fn`` that runs a single statement: on the
+        autocommit connection that statement is its own transaction, which
+        saves the BEGIN and COMMIT round trips.  (libpq pipeline mode around
+        the whole transaction was measured: in psycopg it costs more client
+        CPU than the round trips it saves.)
         """
         async with self._op():
             for attempt in range(RETRIES):
                 try:
-                    async with self._pool.connection() as conn, conn.transaction():
-                        return await fn(conn)
+                    async with self._pool.connection() as conn:
+                        if not transaction:
+                            return await fn(conn)
+                        async with conn.transaction():
+                            return await fn(conn)
                 except _RETRYABLE:
                     if attempt == RETRIES - 1:
                         raise StorageUnavailable("the relay database is too busy") from None
@@ -209,14 +234,14 @@ class PostgresStorage(RelayStorage):
             cursor = await conn.execute(query, params)
             return await cursor.fetchone()
 
-        return await self._tx(run)
+        return await self._tx(run, transaction=False)  # one statement: atomic alone
 
     async def _all(self, query: Any, params: Any) -> list[tuple[Any, ...]]:
         async def run(conn: Conn) -> list[tuple[Any, ...]]:
             cursor = await conn.execute(query, params)
             return await cursor.fetchall()
 
-        return await self._tx(run)
+        return await self._tx(run, transaction=False)  # one statement: atomic alone
 
     # --- directory ---
 
@@ -409,65 +434,48 @@ class PostgresStorage(RelayStorage):
 
     # --- queues ---
 
+    ordered_writes = True  # one batch in flight per node, batches in submission order
+
     async def enqueue(
         self, sender: DeviceAddress, messages: Sequence[QueuedMessage], now_ms: int
     ) -> None:
+        """Counted, checked and stored in the node's next batch
+        (:mod:`.postgres_batch`): its one commit covers every send and ack
+        that arrived meanwhile; the recipients are woken after it."""
         if not messages:
             return
-        sender_key = device_key(sender)
+        async with self._op():
+            job = self._batch.send(*self._prepare(device_key(sender), messages, now_ms))
+            await job.future
+
+    async def enqueue_each(
+        self, sender: DeviceAddress, sends: Sequence[Sequence[QueuedMessage]], now_ms: int
+    ) -> list[Exception | None]:
+        """One job per send, all queued at once (so in order, and mostly in one
+        transaction): a refused send fails alone."""
+        async with self._op():
+            key = device_key(sender)
+            jobs = [self._batch.send(*self._prepare(key, send, now_ms)) for send in sends if send]
+            results = await asyncio.gather(*(job.future for job in jobs), return_exceptions=True)
+        outcomes = iter(results)
+        out: list[Exception | None] = []
+        for send in sends:
+            result = next(outcomes) if send else None
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+            out.append(result)
+        return out
+
+    def _prepare(
+        self, sender_key: bytes, messages: Sequence[QueuedMessage], now_ms: int
+    ) -> tuple[bytes, dict[bytes, tuple[int, int]], list[tuple[bytes, bytes, int, int, bytes]]]:
+        """The sender, (messages, bytes) per recipient key in message order, the rows."""
         expires_ms = now_ms + self.limits.message_ttl_ms
         rows = [
             (device_key(m.recipient), sender_key, now_ms, expires_ms, bytes(m.payload))
             for m in messages
         ]
-        demand = queue_demand(messages)
-        order = sorted(demand)  # lock order: sends sharing recipients cannot deadlock
-        limits, node, channel = self.limits, self.node, self.channel
-
-        async def run(conn: Conn) -> None:
-            async with conn.cursor() as cur:
-                totals: dict[bytes, tuple[int, int]] = {}
-                if len(order) == 1:  # the common case; executemany costs more for one row
-                    (k,) = order
-                    await cur.execute(_COUNT_QUEUED, (k, *demand[k], channel, f"{node}:{k.hex()}"))
-                else:
-                    await cur.executemany(
-                        _COUNT_QUEUED,
-                        [(k, *demand[k], channel, f"{node}:{k.hex()}") for k in order],
-                        returning=True,
-                    )
-                for k in order:
-                    row = await cur.fetchone()
-                    assert row is not None
-                    totals[k] = (row[0], row[1])
-                    cur.nextset()
-                full = first_full(limits, demand, totals)
-                if full is not None:
-                    raise full  # rolls back the counters and the notifications
-                shares: dict[bytes, tuple[int, int]] = {}
-                for k in order:  # queue_stats rows first, then these: one lock order
-                    await cur.execute(_COUNT_SHARE, (k, sender_key, *demand[k]))
-                    row = await cur.fetchone()
-                    assert row is not None
-                    shares[k] = (row[0], row[1])
-                full = first_sender_full(limits, demand, shares)
-                if full is not None:
-                    raise full
-                if len(rows) == 1:
-                    await cur.execute(_INSERT_QUEUED, rows[0])
-                else:
-                    await cur.executemany(_INSERT_QUEUED, rows)
-
-        # The wakeup rides on the task, not on this coroutine: a caller cancelled
-        # after the commit must not leave the recipient unwoken.
-        task = asyncio.ensure_future(self._tx(run))
-
-        def committed(t: asyncio.Future[None]) -> None:
-            if not t.cancelled() and t.exception() is None:
-                call_wakeup(self._wakeup, demand)
-
-        task.add_done_callback(committed)
-        await asyncio.shield(task)
+        return sender_key, queue_demand(messages), rows
 
     async def fetch(
         self,
@@ -476,46 +484,19 @@ class PostgresStorage(RelayStorage):
         limit: int,
         max_bytes: int | None = None,
     ) -> list[Incoming]:
+        """Grouped with the fetches of other connections (:mod:`.postgres_fetch`)."""
         if limit <= 0:
             return []
-        rows = await self._all(
-            "SELECT queue_id, sender, received_ms, payload FROM queue"
-            " WHERE recipient = %s AND queue_id > %s ORDER BY queue_id LIMIT %s",
-            (device_key(recipient), after_queue_id, limit),
-        )
-        out: list[Incoming] = []
-        total = 0
-        for qid, sender, received, payload in rows:
-            out.append(Incoming(qid, device_from_key(bytes(sender)), received, bytes(payload)))
-            total += len(payload)
-            if max_bytes is not None and total >= max_bytes:
-                break
-        return out
+        async with self._op():
+            return await self._reads.fetch(device_key(recipient), after_queue_id, limit, max_bytes)
 
     async def ack(self, recipient: DeviceAddress, queue_ids: Sequence[int]) -> int:
+        """In the node's next batch, with the sends (:mod:`.postgres_batch`)."""
         if not queue_ids:
             return 0
-        key = device_key(recipient)
-
-        async def run(conn: Conn) -> int:
-            cursor = await conn.execute(
-                "WITH d AS ("
-                "  DELETE FROM queue WHERE recipient = %(r)s AND queue_id = ANY(%(ids)s::bigint[])"
-                "  RETURNING sender, length(payload) AS n"
-                "), s AS ("
-                "  UPDATE queue_stats SET messages = messages - (SELECT count(*) FROM d),"
-                "   bytes = bytes - (SELECT coalesce(sum(n), 0) FROM d)"
-                "  WHERE recipient = %(r)s AND EXISTS (SELECT 1 FROM d)"
-                ")"
-                " SELECT sender, count(*), sum(n) FROM d GROUP BY sender",
-                {"r": key, "ids": [int(q) for q in queue_ids]},
-            )
-            per_sender = await cursor.fetchall()
-            # queue_stats is locked now: the shares follow in the one lock order
-            await _release_shares(conn, [(key, bytes(s), int(c), int(b)) for s, c, b in per_sender])
-            return sum(int(c) for _, c, _ in per_sender)
-
-        return await self._tx(run)
+        async with self._op():
+            job = self._batch.ack(device_key(recipient), [int(q) for q in queue_ids])
+            return await job.future
 
     async def queue_size(self, recipient: DeviceAddress) -> tuple[int, int]:
         row = await self._one(
@@ -687,29 +668,6 @@ class PostgresStorage(RelayStorage):
 
 
 # --- helpers ------------------------------------------------------------------------
-
-# Adds to a recipient's counters, returning the new totals; the row lock it takes
-# orders concurrent sends to that device.  The NOTIFY is delivered only on commit.
-_COUNT_QUEUED = (
-    "INSERT INTO queue_stats (recipient, messages, bytes) VALUES (%s, %s, %s)"
-    " ON CONFLICT (recipient) DO UPDATE SET"
-    " messages = queue_stats.messages + excluded.messages,"
-    " bytes = queue_stats.bytes + excluded.bytes"
-    " RETURNING messages, bytes, pg_notify(%s, %s)"
-)
-# Adds to one sender's share of a recipient's queue, returning the new share;
-# run only while that recipient's queue_stats row is locked (so it never deadlocks).
-_COUNT_SHARE = (
-    "INSERT INTO sender_stats (recipient, sender, messages, bytes) VALUES (%s, %s, %s, %s)"
-    " ON CONFLICT (recipient, sender) DO UPDATE SET"
-    " messages = sender_stats.messages + excluded.messages,"
-    " bytes = sender_stats.bytes + excluded.bytes"
-    " RETURNING messages, bytes"
-)
-_INSERT_QUEUED = (
-    "INSERT INTO queue (recipient, sender, received_ms, expires_ms, payload)"
-    " VALUES (%s, %s, %s, %s, %s)"
-)
 
 _BLOB_BATCH = 50
 
