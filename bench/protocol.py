@@ -136,13 +136,19 @@ def keybound_megolm(per_tx: int) -> Callable[[], object]:
     return step
 
 
-def raw_olm() -> Callable[[], object]:
+def raw_session_pair() -> tuple[vodozemac.Session, vodozemac.Session]:
+    """(sender, receiver): an Olm session straight on vodozemac, its first message read."""
     alice, bob = vodozemac.Account(), vodozemac.Account()
     bob.generate_one_time_keys(1)
     otk = next(iter(bob.one_time_keys.values()))
     sender = alice.create_outbound_session(bob.curve25519_key, otk)
     first = sender.encrypt(MESSAGE)
     receiver, _ = bob.create_inbound_session(alice.curve25519_key, first.to_pre_key())
+    return sender, receiver
+
+
+def raw_olm() -> Callable[[], object]:
+    sender, receiver = raw_session_pair()
     return lambda: receiver.decrypt(sender.encrypt(MESSAGE))
 
 
@@ -151,12 +157,7 @@ def floor_olm() -> Callable[[], object]:
     the rollback snapshot (one pickle per decrypt), and only the CBOR library's own calls
     for the three nested structures (content, inner, envelope): encoded on the way out,
     decoded and re-encoded (the canonical proof) on the way in.  No checks, no objects."""
-    alice, bob = vodozemac.Account(), vodozemac.Account()
-    bob.generate_one_time_keys(1)
-    otk = next(iter(bob.one_time_keys.values()))
-    sender = alice.create_outbound_session(bob.curve25519_key, otk)
-    first = sender.encrypt(MESSAGE)
-    receiver, _ = bob.create_inbound_session(alice.curve25519_key, first.to_pre_key())
+    sender, receiver = raw_session_pair()
     text = MESSAGE.decode()
 
     def step() -> object:
