@@ -175,19 +175,7 @@ class Core:
 
     def _flush_state(self) -> None:
         changes, self._state = self._state, {}
-        puts, drops = [], []
-        for c in changes.values():
-            value = c.value  # a deferred record pickles its session now
-            if value is None:
-                drops.append((c.kind, c.key))
-            else:
-                puts.append((c.kind, c.key, value))
-        if drops:
-            self.db.executemany("DELETE FROM crypto_state WHERE kind = ? AND key = ?", drops)
-        if puts:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO crypto_state (kind, key, value) VALUES (?, ?, ?)", puts
-            )
+        self.repo.apply_state_changes(changes.values())
 
     def compose(
         self,

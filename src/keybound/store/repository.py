@@ -571,16 +571,25 @@ class Repository:
     # --- protocol state, dedup, settings ----------------------------------------
 
     def apply_state_changes(self, changes: Iterable[StateChange]) -> None:
-        """Write a batch of protocol state changes (in the caller's transaction if any)."""
+        """Write a batch of protocol state changes (in the caller's transaction if any).
+
+        Only the last record per key is written: applying them in order ends the same.
+        """
+        latest = {(c.kind, c.key): c for c in changes}
+        puts, drops = [], []
+        for (kind, key), c in latest.items():
+            value = c.value  # a deferred record pickles its session here: read once
+            if value is None:
+                drops.append((kind, key))
+            else:
+                puts.append((kind, key, value))
         with self.db.joined():
-            for c in changes:
-                value = c.value  # a deferred record pickles its session here: read once
-                if value is None:
-                    sql = "DELETE FROM crypto_state WHERE kind = ? AND key = ?"
-                    self.db.execute(sql, (c.kind, c.key))
-                else:
-                    sql = "INSERT OR REPLACE INTO crypto_state (kind, key, value) VALUES (?, ?, ?)"
-                    self.db.execute(sql, (c.kind, c.key, value))
+            if drops:
+                self.db.executemany("DELETE FROM crypto_state WHERE kind = ? AND key = ?", drops)
+            if puts:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO crypto_state (kind, key, value) VALUES (?, ?, ?)", puts
+                )
 
     def crypto_state(self, kind: str, key: bytes) -> bytes | None:
         sql = "SELECT value FROM crypto_state WHERE kind = ? AND key = ?"
